@@ -1,0 +1,3 @@
+"""An AWS credential_process: every STS flow through one locked cache."""
+
+__version__ = "0.1.0"

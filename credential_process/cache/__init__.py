@@ -1,0 +1,35 @@
+"""Where sessions are kept between runs: the store interface and its choice.
+
+A store has ``load(key)``, ``save(key, entry)``, ``delete(key)``,
+``entries()`` and ``lock_path(key)``.  The file store is the default and the
+only one imported on the cache-hit path.
+"""
+
+
+class NullStore:
+    """``credential_process_cache = none``: nothing kept, nothing locked."""
+
+    name = "none"
+
+    def load(self, key):
+        return None
+
+    def save(self, key, entry):
+        pass
+
+    def delete(self, key):
+        pass
+
+    def entries(self):
+        return iter(())
+
+    def lock_path(self, key):
+        return None
+
+
+def open_store(kind):
+    if kind == "none":
+        return NullStore()
+    from credential_process.cache.files import FileStore
+
+    return FileStore()

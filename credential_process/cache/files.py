@@ -1,0 +1,189 @@
+"""The default store: one JSON file per entry in a private folder.
+
+Reads take no lock: writers replace whole files atomically (temp file in the
+same folder, fsync, rename), so a reader sees the old entry or the new one.
+Anything unexpected (a symlink, someone else's file, loose permissions, bad
+JSON) is a miss, never an error: a fresh session is always one STS call away.
+"""
+
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+
+from credential_process.cache import entry as entry_format
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_POSIX = os.name == "posix"
+_TEMP_PREFIX = ".tmp-"
+_STALE_TEMP_SECONDS = 60
+_MAX_ENTRY_BYTES = 1024 * 1024
+
+
+def default_folder():
+    return os.path.expanduser(
+        os.environ.get("CREDENTIAL_PROCESS_CACHE_DIR") or "~/.aws/credential-process/cache"
+    )
+
+
+def warn(message):
+    sys.stderr.write(f"credential-process: warning: {message}\n")
+
+
+class UnsafeFolder(Exception):
+    """The cache folder exists but is not ours alone."""
+
+
+def check_private_folder(path):
+    """Raise UnsafeFolder unless ``path`` is a real folder that only we can write."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafeFolder(f"{path} is a symbolic link")
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFolder(f"{path} is not a folder")
+    if _POSIX:
+        if info.st_uid != os.geteuid():
+            raise UnsafeFolder(f"{path} belongs to another user (uid {info.st_uid})")
+        if info.st_mode & 0o022:
+            raise UnsafeFolder(f"{path} is writable by other users (mode {info.st_mode & 0o777:o})")
+
+
+def ensure_private_folder(path):
+    """Create ``path`` (mode 0700) if needed, then check it is ours alone."""
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except FileExistsError:
+        pass  # a file or a dangling link: the check below names it
+    check_private_folder(path)
+    if _POSIX and os.lstat(path).st_mode & 0o077:
+        os.chmod(path, 0o700)  # ours, but readable by others: close it
+
+
+class FileStore:
+    name = "file"
+
+    def __init__(self, folder=None):
+        self.folder = folder or default_folder()
+
+    def path(self, key, suffix=".json"):
+        return os.path.join(self.folder, key + suffix)
+
+    def lock_path(self, key):
+        return self.path(key, ".lock")
+
+    def load(self, key):
+        """The entry stored under ``key``, or None for anything but a sound entry."""
+        try:
+            check_private_folder(self.folder)
+            descriptor = os.open(self.path(key), os.O_RDONLY | _NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except (OSError, UnsafeFolder) as error:
+            warn(f"cache not used: {error}")
+            return None
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            if _POSIX and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
+                warn(f"cache entry {self.path(key)} ignored: not private to this user")
+                return None
+            with os.fdopen(descriptor, "rb") as handle:
+                descriptor = None
+                data = handle.read(_MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)
+        return parse(data)
+
+    def save(self, key, entry):
+        """Write an entry atomically; a failure is a warning, never fatal."""
+        try:
+            ensure_private_folder(self.folder)
+            self._remove_stale_temp_files()
+            write_private_file(self.folder, self.path(key), json.dumps(entry).encode())
+        except (OSError, UnsafeFolder) as error:
+            warn(f"could not write the cache ({_describe(error)}); credentials not cached")
+
+    def delete(self, key):
+        for path in (self.path(key), self.lock_path(key)):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+    def entries(self):
+        """(key, entry) for every sound entry, fresh or not."""
+        try:
+            names = sorted(os.listdir(self.folder))
+        except OSError:
+            return
+        for name in names:
+            if name.endswith(".json") and not name.startswith(_TEMP_PREFIX):
+                key = name[: -len(".json")]
+                found = self.load(key)
+                if found is not None:
+                    yield key, found
+
+    def _remove_stale_temp_files(self):
+        # A writer killed between write and rename leaves its temp file behind.
+        cutoff = time.time() - _STALE_TEMP_SECONDS
+        for name in os.listdir(self.folder):
+            if name.startswith(_TEMP_PREFIX):
+                path = os.path.join(self.folder, name)
+                try:
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                except OSError:
+                    pass
+
+
+def parse(data):
+    try:
+        found = json.loads(data)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and entry_format.is_valid(found) else None
+
+
+def write_private_file(folder, path, data):
+    """Atomically replace ``path`` with ``data``, mode 0600 from the first byte."""
+    descriptor, temp_path = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        try:
+            os.unlink(temp_path)
+        except OSError:
+            pass
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder):
+    if not _POSIX:
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _describe(error):
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)

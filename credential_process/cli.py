@@ -1,0 +1,73 @@
+"""Argument parsing and dispatch.  Commands live in ``commands/``, one module
+each, imported only when named, so the default command starts fast."""
+
+import argparse
+import importlib
+import sys
+
+from credential_process import __version__
+from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, redact
+
+# name (also the module's in credential_process.commands) -> one line of help
+COMMANDS = {}
+DEFAULT_COMMAND = "process"
+EPILOG = (
+    "exit codes: 0 success, 1 AWS refused or could not be reached, "
+    "2 configuration or usage error, 3 a person is needed but cannot be asked"
+)
+
+
+def build_parser(command):
+    module = importlib.import_module(f"credential_process.commands.{command}")
+    prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
+    parser = _Parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
+    parser.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    if command == DEFAULT_COMMAND:
+        parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
+    module.add_arguments(parser)
+    return parser, module
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else DEFAULT_COMMAND
+    if command != DEFAULT_COMMAND:
+        argv = argv[1:]
+    debug = "--debug" in argv
+    try:
+        parser, module = build_parser(command)
+        args = parser.parse_args(argv)
+        return module.run(args)
+    except CredentialProcessError as error:
+        return _fail(error, error.exit_code, debug)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130, debug)
+    except Exception as error:  # a bug: still one line, still no secret
+        return _fail(f"unexpected {type(error).__name__}: {error}", EXIT_AWS, debug)
+
+
+def _fail(error, code, debug):
+    if debug:
+        import traceback
+
+        sys.stderr.write(redact(traceback.format_exc()))
+    message = " ".join(str(error).split()) or type(error).__name__
+    sys.stderr.write(f"credential-process: {redact(message)}\n")
+    return code
+
+
+def _epilog(command):
+    if command != DEFAULT_COMMAND or not COMMANDS:
+        return EPILOG
+    listed = "\n".join(f"  {name:<12} {text}" for name, text in COMMANDS.items())
+    return f"commands:\n{listed}\n\n{EPILOG}"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit 2, like every other configuration error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        self.exit(EXIT_CONFIG, f"credential-process: {message} (see --help)\n")

@@ -1,0 +1,139 @@
+"""Where a profile's base credentials come from: a source profile (resolved
+the way botocore does, or in this process when the source is served by this
+tool too), the environment, or the instance/container metadata services.
+
+Base credentials are a dict with AccessKeyId, SecretAccessKey, SessionToken
+(None for long-term keys) and ``method``: the flow that produced them when
+this tool did, else None.
+"""
+
+import json
+import os
+import shlex
+
+import botocore.credentials
+import botocore.exceptions
+
+from credential_process import options as options_module
+from credential_process.errors import AwsError, ConfigError, NeedsPersonError, redact
+from credential_process.resolver import CHAIN_VARIABLE
+
+TOOL_NAME = "credential-process"
+
+
+def check_source_chain(profiles, options):
+    """Follow source profiles through the config; fail at once on a cycle."""
+    walked = [options.profile]
+    current, section = options.profile, options.section
+    following = options.source_profile
+    while following:
+        if following == current and "aws_access_key_id" in section:
+            return  # botocore's "source_profile = itself": the profile's own static keys
+        if following in walked:
+            raise ConfigError(f"profile chain loops: {' -> '.join(walked + [following])}")
+        walked.append(following)
+        current, section = following, profiles.get(following, {})
+        following = section.get(options_module.PREFIX + "source_profile") or section.get("source_profile")
+
+
+def base_credentials(options, chain, resolve_profile):
+    """The credentials that sign this profile's STS call.
+
+    ``resolve_profile(options, chain)`` serves a profile of this tool in this
+    process (same cache and lock), used when the source profile is ours too.
+    """
+    if options.credential_source:
+        return _from_credential_source(options.credential_source)
+    if not options.source_profile:
+        raise ConfigError(
+            f"profile {options.profile!r} names no base credentials: set "
+            f"{options_module.PREFIX}source_profile or {options_module.PREFIX}credential_source"
+        )
+    profiles = options_module.profile_sections(options_module.read_ini(options.config_path))
+    check_source_chain(profiles, options)
+    source_options = _served_by_this_tool(profiles, options.source_profile)
+    if source_options is not None:
+        entry = resolve_profile(source_options, list(chain) + [options.profile])
+        return dict(entry["credentials"], method=entry.get("method"))
+    return _from_botocore(options.source_profile, list(chain) + [options.profile])
+
+
+def _served_by_this_tool(profiles, name):
+    """The source's options when its credential_process is plainly this tool for itself."""
+    section = profiles.get(name)
+    command = (section or {}).get("credential_process")
+    if not command:
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if not words or os.path.basename(words[0]) != TOOL_NAME or words[1:] != ["--profile", name]:
+        return None
+    return options_module.load(name, profiles=profiles)
+
+
+def _from_botocore(source_profile, chain):
+    from credential_process.sts import botocore_session
+
+    previous = os.environ.get(CHAIN_VARIABLE)
+    os.environ[CHAIN_VARIABLE] = json.dumps(chain)
+    try:
+        session = botocore_session()
+        if source_profile not in session.full_config.get("profiles", {}):
+            raise ConfigError(f"source profile {source_profile!r} is not in the AWS config or credentials file")
+        session.set_config_variable("profile", source_profile)
+        credentials = session.get_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials else None
+    except botocore.exceptions.BotoCoreError as error:
+        raise _translate(error, source_profile) from None
+    except botocore.exceptions.ClientError as error:
+        raise AwsError(f"source profile {source_profile!r}: {redact(error)}") from None
+    finally:
+        if previous is None:
+            os.environ.pop(CHAIN_VARIABLE, None)
+        else:
+            os.environ[CHAIN_VARIABLE] = previous
+    if frozen is None or not frozen.access_key:
+        raise ConfigError(f"source profile {source_profile!r} has no credentials")
+    return _as_base(frozen)
+
+
+def _from_credential_source(name):
+    if name == "Environment":
+        provider = botocore.credentials.EnvProvider()
+    elif name == "EcsContainer":
+        provider = botocore.credentials.ContainerProvider()
+    else:
+        provider = botocore.credentials.InstanceMetadataProvider(
+            iam_role_fetcher=botocore.credentials.InstanceMetadataFetcher(timeout=2, num_attempts=2)
+        )
+    try:
+        credentials = provider.load()
+    except botocore.exceptions.BotoCoreError as error:
+        raise AwsError(f"credential_source {name}: {redact(error)}") from None
+    if credentials is None:
+        raise ConfigError(f"credential_source {name} found no credentials")
+    return _as_base(credentials.get_frozen_credentials())
+
+
+def _as_base(frozen):
+    return {
+        "AccessKeyId": frozen.access_key,
+        "SecretAccessKey": frozen.secret_key,
+        "SessionToken": frozen.token or None,
+        "method": None,
+    }
+
+
+def _translate(error, source_profile):
+    message = redact(" ".join(str(error).split()))
+    sso_errors = (botocore.exceptions.UnauthorizedSSOTokenError, botocore.exceptions.SSOTokenLoadError)
+    if isinstance(error, sso_errors):
+        return NeedsPersonError(
+            f"the SSO login of source profile {source_profile!r} has expired: "
+            f"run 'aws sso login --profile {source_profile}'"
+        )
+    if isinstance(error, botocore.exceptions.CredentialRetrievalError):
+        return AwsError(f"source profile {source_profile!r}: {message}")
+    return ConfigError(f"source profile {source_profile!r}: {message}")

@@ -1,0 +1,101 @@
+"""The STS client every flow uses: one place for region, endpoint, timeouts,
+retries and the translation of botocore's errors into ours.
+
+Timeout budget (written down because the Go SDK kills a credential_process
+after 60 s): connect 3 s, read 9 s, 3 attempts in botocore's standard retry
+mode, whose backoff before attempts 2 and 3 is at most 2 s and 4 s.  Worst
+case 3 x (3 + 9) + 2 + 4 = 42 s, under 45 s.
+"""
+
+import os
+import time
+from email.utils import parsedate_to_datetime
+
+import botocore.config
+import botocore.exceptions
+import botocore.session
+from botocore import UNSIGNED
+
+from credential_process import __version__
+from credential_process.errors import AwsError, ConfigError
+
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 9
+MAX_ATTEMPTS = 3
+
+
+def botocore_session(profile=None):
+    """A botocore session reading the profile's region and endpoint settings."""
+    session = botocore.session.Session()
+    if profile is not None and profile in session.available_profiles:
+        session.set_config_variable("profile", profile)
+    else:
+        # The served profile may exist only as command-line flags.
+        session.set_config_variable("profile", None)
+    return session
+
+
+def region_of(session):
+    return os.environ.get("AWS_REGION") or session.get_config_variable("region") or "us-east-1"
+
+
+def client(options, credentials=None, service="sts"):
+    """A client for the profile's STS endpoint; unsigned when no credentials."""
+    session = botocore_session(options.profile)
+    config = botocore.config.Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        user_agent_extra=f"credential-process/{__version__}",
+        signature_version=UNSIGNED if credentials is None else None,
+    )
+    keys = {}
+    if credentials is not None:
+        keys = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials.get("SessionToken"),
+        }
+    try:
+        return session.create_client(service, region_name=region_of(session), config=config, **keys)
+    except botocore.exceptions.BotoCoreError as error:
+        raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
+
+
+def call(sts_client, operation, **params):
+    """Run one API call; returns (response, server clock minus ours in seconds)."""
+    method = getattr(sts_client, _snake(operation))
+    before = time.time()
+    try:
+        response = method(**params)
+    except botocore.exceptions.ClientError as error:
+        details = error.response.get("Error", {})
+        raise AwsError(
+            f"{_service(sts_client)} {operation} refused: "
+            f"{details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
+        ) from None
+    except (botocore.exceptions.EndpointConnectionError,
+            botocore.exceptions.ConnectTimeoutError,
+            botocore.exceptions.ReadTimeoutError) as error:
+        raise AwsError(
+            f"{_service(sts_client)} at {sts_client.meta.endpoint_url} could not be reached: {error}"
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise AwsError(f"{_service(sts_client)} {operation} failed: {error}") from None
+    return response, _skew(response, (before + time.time()) / 2)
+
+
+def _skew(response, local_time):
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        return parsedate_to_datetime(date).timestamp() - local_time
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _snake(operation):
+    return "".join("_" + char.lower() if char.isupper() else char for char in operation).lstrip("_")
+
+
+def _service(sts_client):
+    return sts_client.meta.service_model.service_id.upper()
