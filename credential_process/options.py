@@ -232,6 +232,7 @@ def load(name, flags=None, profiles=None):
         raw = given.get(spec.name, section.get(spec.key))
         values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
     values["method"] = values["method"] or infer_method(values)
+    _check_one_source(values, name)
     if values["policy_file"] is not None:
         if values["policy"] is not None:
             raise ConfigError(f"profile {name!r} sets both {PREFIX}policy and {PREFIX}policy_file")
@@ -244,6 +245,16 @@ def infer_method(values):
     if values["role_arn"]:
         return "assume-role"
     raise ConfigError(f"the profile sets no {PREFIX}role_arn: nothing to assume")
+
+
+# Where base credentials come from: at most one may be set.
+SOURCE_KEYS = ("source_profile", "credential_source")
+
+
+def _check_one_source(values, profile):
+    given = [PREFIX + name for name in SOURCE_KEYS if values.get(name)]
+    if len(given) > 1:
+        raise ConfigError(f"profile {profile!r} sets {' and '.join(given)}: choose one")
 
 
 def _parse(spec, raw, profile):
