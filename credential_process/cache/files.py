@@ -10,7 +10,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 
 from credential_process.cache import entry as entry_format
@@ -152,6 +151,8 @@ def parse(data):
 
 def write_private_file(folder, path, data):
     """Atomically replace ``path`` with ``data``, mode 0600 from the first byte."""
+    import tempfile  # here, not at the top: it pulls in shutil, random, bz2, lzma (a hit never writes)
+
     descriptor, temp_path = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX)
     try:
         with os.fdopen(descriptor, "wb") as handle:
