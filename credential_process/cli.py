@@ -1,9 +1,15 @@
 """Argument parsing and dispatch.  Commands live in ``commands/``, one module
-each, imported only when named, so the default command starts fast."""
+each, imported only when named, so the default command starts fast.
 
-import argparse
+The call every SDK makes on every credential refresh, ``credential-process
+--profile NAME``, skips argparse: importing it and building a parser with a
+flag per option costs more than the rest of a cache hit.  ``plain_arguments``
+gives the same namespace argparse would (tests/test_hot_path.py checks it).
+"""
+
 import importlib
 import sys
+from types import SimpleNamespace
 
 from credential_process import __version__
 from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, redact
@@ -20,7 +26,7 @@ EPILOG = (
 def build_parser(command):
     module = importlib.import_module(f"credential_process.commands.{command}")
     prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
-    parser = _Parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
+    parser = _new_parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
     parser.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
     if command == DEFAULT_COMMAND:
         parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
@@ -35,8 +41,12 @@ def main(argv=None):
         argv = argv[1:]
     debug = "--debug" in argv
     try:
-        parser, module = build_parser(command)
-        args = parser.parse_args(argv)
+        args = plain_arguments(argv) if command == DEFAULT_COMMAND else None
+        if args is None:
+            parser, module = build_parser(command)
+            args = parser.parse_args(argv)
+        else:
+            module = importlib.import_module(f"credential_process.commands.{DEFAULT_COMMAND}")
         return module.run(args)
     except CredentialProcessError as error:
         return _fail(error, error.exit_code, debug)
@@ -44,6 +54,18 @@ def main(argv=None):
         return _fail("interrupted", 130, debug)
     except Exception as error:  # a bug: still one line, still no secret
         return _fail(f"unexpected {type(error).__name__}: {error}", EXIT_AWS, debug)
+
+
+def plain_arguments(argv):
+    """The parsed form of ``[--profile NAME]`` without argparse; None for anything else."""
+    if argv and (len(argv) != 2 or argv[0] != "--profile" or argv[1].startswith("-")):
+        return None
+    from credential_process.options import SPECS
+
+    args = SimpleNamespace(profile=argv[1] if argv else None, debug=False)
+    for spec in SPECS:
+        setattr(args, "opt_" + spec.name, None)
+    return args
 
 
 def _fail(error, code, debug):
@@ -63,11 +85,13 @@ def _epilog(command):
     return f"commands:\n{listed}\n\n{EPILOG}"
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line and exit 2, like every other configuration error."""
+def _new_parser(**kwargs):
+    import argparse
 
-    def __init__(self, **kwargs):
-        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+    class Parser(argparse.ArgumentParser):
+        """Usage errors as one line and exit 2, like every other configuration error."""
 
-    def error(self, message):
-        self.exit(EXIT_CONFIG, f"credential-process: {message} (see --help)\n")
+        def error(self, message):
+            self.exit(EXIT_CONFIG, f"credential-process: {message} (see --help)\n")
+
+    return Parser(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
