@@ -149,6 +149,9 @@ SPECS = (
     Spec("refresh_margin", _integer(0, 43200), 1200,
          "refresh when fewer seconds than this remain (capped at a third of the session)",
          affects_answer=False),
+    Spec("background_refresh", _boolean, True,
+         "when a served session nears its refresh margin, renew it in a detached process",
+         affects_answer=False),
 )
 
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
@@ -157,10 +160,12 @@ SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 class Options:
     """The validated options of one profile; attribute names are the spec names."""
 
-    def __init__(self, profile, config_path, section, values):
+    def __init__(self, profile, config_path, section, values, flags=None):
         self.profile = profile
         self.config_path = config_path
         self.section = section  # the profile's whole section, for region and endpoints
+        # {spec name: raw text} given on the command line; a background refresh replays them
+        self.flags = dict(flags or {})
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -237,7 +242,7 @@ def load(name, flags=None, profiles=None):
         if values["policy"] is not None:
             raise ConfigError(f"profile {name!r} sets both {PREFIX}policy and {PREFIX}policy_file")
         values["policy"] = _parse(SPECS_BY_NAME["policy"], _read_policy_file(values["policy_file"]), name)
-    return Options(name, path, section, values)
+    return Options(name, path, section, values, flags=given)
 
 
 def infer_method(values):
