@@ -7,10 +7,12 @@ library; the lock, the flows and botocore are imported on a miss.
 
 import json
 import os
+import sys
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
 from credential_process.errors import ConfigError
+from credential_process.options import SPECS_BY_NAME
 
 # The profiles being served by this tool's ancestors, carried into the
 # children that resolve credentials, so a loop through botocore or another
@@ -37,7 +39,16 @@ def get_entry(options, chain=()):
     guard_loop(options.profile, chain)
     store = open_store(options.cache)
     key = entry_format.cache_key(options)
-    return cached(store, key, options, lambda: _fetch(options, chain))
+
+    def fetch():
+        return _fetch(options, chain)
+
+    if os.environ.get(REFRESH_VARIABLE) == key:
+        refresh_if_free(store, key, options, fetch)
+    found = cached(store, key, options, fetch)
+    if _refresh_wanted(store, key, options, found):
+        start_background_refresh(options, chain, store, key)
+    return found
 
 
 def cached(store, key, options, fetch):
@@ -54,6 +65,73 @@ def cached(store, key, options, fetch):
         fresh = fetch()
         store.save(key, fresh)
         return fresh
+
+
+# -- background refresh ------------------------------------------------------
+# A served entry close to its refresh margin is renewed by a detached child
+# (``python -m credential_process`` with REFRESH_VARIABLE set to the entry's
+# key), so that callers keep getting cache hits and never wait for STS.
+
+# Set in a refresher's environment: the key of the entry it renews.  Its mere
+# presence also stops that process from starting refreshers of its own.
+REFRESH_VARIABLE = "CREDENTIAL_PROCESS_REFRESHING"
+# At most one refresher is started per entry in this many seconds.
+REFRESH_RETRY_SECONDS = 60
+# A refresher is ended (SIGALRM) after this long, whatever it waits for: the
+# STS budget is 42 s, and an in-process source profile may need as long again.
+REFRESH_TIME_LIMIT = 120
+
+
+def _refresh_wanted(store, key, options, entry):
+    if not options.background_refresh or REFRESH_VARIABLE in os.environ:
+        return False
+    if not entry_format.refresh_due(entry, options):
+        return False
+    claim = getattr(store, "claim_refresh", None)  # a store without it: no background refresh
+    return claim is not None and claim(key, REFRESH_RETRY_SECONDS)
+
+
+def start_background_refresh(options, chain, store, key):
+    """Start a detached process that renews the entry; never waits for it."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "credential_process", f"--profile={options.profile}"]
+    argv += [f"{SPECS_BY_NAME[name].flag}={raw}" for name, raw in sorted(options.flags.items())]
+    env = dict(os.environ, **{REFRESH_VARIABLE: key})
+    if chain:
+        env[CHAIN_VARIABLE] = json.dumps(chain)
+    detach = {"start_new_session": True}  # no terminal: it can never prompt
+    if os.name == "nt":
+        detach = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}
+    try:
+        subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # The private cache folder: ``-m`` must not import a package from the caller's folder.
+            cwd=os.path.dirname(store.lock_path(key)), **detach,
+        )
+    except OSError:
+        pass  # the entry was served; a later call refreshes in the foreground
+
+
+def refresh_if_free(store, key, options, fetch):
+    """In a refresher: renew the entry unless another process holds its lock,
+    it has been renewed meanwhile, or a new session would need a person."""
+    import signal  # not at the top: it costs a cache hit a millisecond
+
+    if hasattr(signal, "alarm"):
+        signal.alarm(REFRESH_TIME_LIMIT)
+    from credential_process import flows
+    from credential_process.cache.lock import entry_lock_if_free
+
+    with entry_lock_if_free(store, key) as held:
+        if not held:
+            return
+        found = store.load(key)
+        if found is None or not entry_format.refresh_due(found, options):
+            return
+        if flows.can_refresh_unattended(options):
+            store.save(key, fetch())
 
 
 def _fetch(options, chain):

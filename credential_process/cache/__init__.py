@@ -1,7 +1,8 @@
 """Where sessions are kept between runs: the store interface and its choice.
 
 A store has ``load(key)``, ``save(key, entry)``, ``delete(key)``,
-``entries()`` and ``lock_path(key)``.  The file store is the default and the
+``entries()``, ``lock_path(key)`` and ``claim_refresh(key, interval)`` (may a
+background refresh of the entry start now?).  The file store is the default and the
 only one imported on the cache-hit path.
 """
 
@@ -25,6 +26,9 @@ class NullStore:
 
     def lock_path(self, key):
         return None
+
+    def claim_refresh(self, key, interval):
+        return False  # nothing cached, nothing to renew
 
 
 def open_store(kind):

@@ -69,6 +69,19 @@ def is_fresh(entry, options, now=None):
     return remaining(entry, now) > refresh_margin(options, entry["duration"])
 
 
+# How long before the refresh margin a served entry is renewed in the background:
+# at most 10 minutes, and a third of the session, so that a fresh 15-minute
+# session is not renewed at once.
+EARLY_REFRESH_SECONDS = 600
+
+
+def refresh_due(entry, options, now=None):
+    """True when a (still served) entry should be renewed in the background."""
+    duration = entry["duration"]
+    early = min(EARLY_REFRESH_SECONDS, duration / 3)
+    return remaining(entry, now) < refresh_margin(options, duration) + early
+
+
 def is_valid(entry):
     """True when a parsed entry has the shape this version writes."""
     try:

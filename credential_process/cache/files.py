@@ -108,8 +108,32 @@ class FileStore:
         except (OSError, UnsafeFolder) as error:
             warn(f"could not write the cache ({_describe(error)}); credentials not cached")
 
+    def claim_refresh(self, key, interval):
+        """True when no background refresh of ``key`` started in the last
+        ``interval`` seconds, recording that one starts now.  One stat on the
+        path that serves an entry near its end, so a busy shell starts one
+        refresher, not one per call; the entry's lock decides who calls STS."""
+        path = self.path(key, ".refresh")
+        try:
+            check_private_folder(self.folder)
+            if time.time() - os.lstat(path).st_mtime < interval:
+                return False
+        except FileNotFoundError:
+            pass
+        except (OSError, UnsafeFolder):
+            return False
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
+            try:
+                os.write(descriptor, b"\n")  # sets the modification time
+            finally:
+                os.close(descriptor)
+        except OSError:
+            return False  # a folder we cannot write: a refresh could not save either
+        return True
+
     def delete(self, key):
-        for path in (self.path(key), self.lock_path(key)):
+        for path in (self.path(key), self.lock_path(key), self.path(key, ".refresh")):
             try:
                 os.unlink(path)
             except FileNotFoundError:

@@ -17,26 +17,52 @@ from credential_process.errors import AwsError
 @contextlib.contextmanager
 def entry_lock(store, key, timeout, profile):
     """Hold the lock of one cache entry; without a usable folder, go unlocked."""
+    try:
+        lock = _acquire(store, key, timeout)
+    except filelock.Timeout:
+        raise AwsError(
+            f"waited {timeout} s for another credential-process refreshing profile {profile!r}; "
+            "try again, or raise credential_process_lock_timeout"
+        ) from None
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+@contextlib.contextmanager
+def entry_lock_if_free(store, key):
+    """Hold the entry's lock if no other process does, without waiting.
+
+    Yields True while holding it; False (holding nothing) when another process
+    has it or there is no usable lock file.
+    """
+    try:
+        lock = _acquire(store, key, timeout=0)
+    except filelock.Timeout:
+        lock = None
+    try:
+        yield lock is not None
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _acquire(store, key, timeout):
+    """The acquired lock; None (with a warning) when no lock file can be used."""
     path = store.lock_path(key)
     if path is None:
-        yield
-        return
+        return None
     try:
         ensure_private_folder(os.path.dirname(path))
         if os.path.islink(path):
             raise UnsafeFolder(f"{path} is a symbolic link")
         lock = filelock.FileLock(path, timeout=timeout, mode=0o600)
         lock.acquire()
-    except filelock.Timeout:
-        raise AwsError(
-            f"waited {timeout} s for another credential-process refreshing profile {profile!r}; "
-            "try again, or raise credential_process_lock_timeout"
-        ) from None
+    except filelock.Timeout:  # an OSError too, but not a broken lock file
+        raise
     except (OSError, UnsafeFolder) as error:
         warn(f"cache lock not available ({error}); going on without it")
-        yield
-        return
-    try:
-        yield
-    finally:
-        lock.release()
+        return None
+    return lock

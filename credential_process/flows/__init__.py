@@ -18,9 +18,22 @@ def run(options, chain, resolve_profile):
     """A fresh entry for ``options`` from the flow it names."""
     from credential_process.sources import base_credentials
 
-    flow = importlib.import_module(f"credential_process.flows.{MODULES[options.method]}")
+    flow = flow_module(options)
     base = base_credentials(options, chain, resolve_profile) if flow.NEEDS_BASE else None
     return flow.fetch(options, base)
+
+
+def flow_module(options):
+    return importlib.import_module(f"credential_process.flows.{MODULES[options.method]}")
+
+
+def can_refresh_unattended(options):
+    """Whether a new session can be had with nobody at the keyboard (for the
+    background refresh).  A flow that may need a person (an MFA code, a SAML
+    login) defines ``can_refresh_unattended(options)`` and answers True only
+    when its material is at hand; the others need not define it."""
+    answer = getattr(flow_module(options), "can_refresh_unattended", None)
+    return answer is None or bool(answer(options))
 
 
 def session_entry(options, sts_credentials, skew, duration, account_id=None, method=None):
