@@ -3,10 +3,10 @@ retries and the translation of botocore's errors into ours.
 
 Timeout budget (written down because the Go SDK kills a credential_process
 after 60 s): connect 3 s, read 9 s, 3 attempts in botocore's standard retry
-mode.  Its backoff after a timeout or 5xx is at most 0.05 s then 0.1 s; after
-a throttle at most 1 s then 2 s (5 s more each when STS sends
-x-amz-retry-after), but a throttled attempt was itself quick.  Worst case,
-every attempt timing out: 3 x (3 + 9) + 0.15 = 36.15 s, under 45 s.
+mode, whose backoff before attempts 2 and 3 is at most 1 s and 2 s (botocore
+1.31 to 1.43; newer releases wait 0.05 s and 0.1 s after a timeout, and up to
+5 s more only after a quick throttling answer carrying x-amz-retry-after).
+Worst case, every attempt timing out: 3 x (3 + 9) + 1 + 2 = 39 s, under 45 s.
 """
 
 import os
