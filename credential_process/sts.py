@@ -3,9 +3,9 @@ retries and the translation of botocore's errors into ours.
 
 Timeout budget (written down because the Go SDK kills a credential_process
 after 60 s): connect 3 s, read 9 s, 3 attempts in botocore's standard retry
-mode, whose backoff before attempts 2 and 3 is at most 1 s and 2 s (botocore
-1.31 to 1.43; newer releases wait 0.05 s and 0.1 s after a timeout, and up to
-5 s more only after a quick throttling answer carrying x-amz-retry-after).
+mode, whose backoff before attempts 2 and 3 is at most 1 s and 2 s (recent
+botocore waits only 0.05 s and 0.1 s after a timeout; x-amz-retry-after can
+add up to 5 s, but only after a quick throttling answer, not a timeout).
 Worst case, every attempt timing out: 3 x (3 + 9) + 1 + 2 = 39 s, under 45 s.
 """
 
