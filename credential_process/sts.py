@@ -47,7 +47,8 @@ def client(options, credentials=None, service="sts"):
     config = botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        # total_max_attempts counts the first call; "max_attempts" would not (4 calls, 48 s).
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         user_agent_extra=f"credential-process/{__version__}",
         signature_version=UNSIGNED if credentials is None else None,
     )
