@@ -104,6 +104,7 @@ class FileStore:
         try:
             ensure_private_folder(self.folder)
             self._remove_stale_temp_files()
+            _remove_empty_folder(self.path(key))
             write_private_file(self.folder, self.path(key), json.dumps(entry).encode())
         except (OSError, UnsafeFolder) as error:
             warn(f"could not write the cache ({_describe(error)}); credentials not cached")
@@ -163,6 +164,16 @@ class FileStore:
                         os.unlink(path)
                 except OSError:
                     pass
+
+
+def _remove_empty_folder(path):
+    # A folder where an entry belongs would make every rename onto it fail, so
+    # the entry could never be cached again; an empty one is safe to remove.
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            os.rmdir(path)
+    except OSError:
+        pass  # not empty, or gone: the write below reports what is wrong
 
 
 def parse(data):
