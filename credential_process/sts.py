@@ -70,10 +70,14 @@ def call(sts_client, operation, **params):
         response = method(**params)
     except botocore.exceptions.ClientError as error:
         details = error.response.get("Error", {})
-        raise AwsError(
+        refused = AwsError(
             f"{_service(sts_client)} {operation} refused: "
             f"{details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
-        ) from None
+        )
+        # For flows that react to one kind of refusal (a rejected MFA code, the role chaining limit).
+        refused.code = details.get("Code")
+        refused.aws_message = details.get("Message", "")
+        raise refused from None
     except (botocore.exceptions.EndpointConnectionError,
             botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError) as error:
