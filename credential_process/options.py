@@ -286,8 +286,8 @@ def load(name, flags=None, profiles=None):
     keyed_flags = [key for key in given if not SPECS_BY_NAME[key].flag_only]
     if not keyed_flags and not any(key.startswith(PREFIX) for key in section):
         raise ConfigError(
-            f"profile {name!r} sets no {PREFIX}* key: this tool does not read botocore's own keys "
-            f"(role_arn, source_profile, ...); prefix them with {PREFIX}"
+            f"profile {name!r} sets no {PREFIX}role_arn nor any other {PREFIX}* key: this tool "
+            f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX}"
         )
     values = {}
     for spec in SPECS:
