@@ -16,7 +16,8 @@ PREFIX = "credential_process_"
 MAX_VALUE_LENGTH = 64 * 1024  # no option has a reason to be longer
 
 _NAME_CHARS = re.compile(r"^[\w+=,.@-]*$")
-_ARN = re.compile(r"^arn:aws[\w-]*:[\w-]+:[\w-]*:\d*:\S+$")
+# The account is digits, or "aws" for AWS managed policies (arn:aws:iam::aws:policy/...).
+_ARN = re.compile(r"^arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d*|aws):\S+$")
 
 
 # -- value parsers: each takes the raw text and the key name, returns the value
