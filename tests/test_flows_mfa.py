@@ -190,3 +190,20 @@ def test_mfa_process_gets_no_aws_secrets(mfa_home, aws_world, sts_proxy):
     text = seen.read_text()
     assert "should-not-leak" not in text and "nor-this" not in text
     assert "AWS_CONFIG_FILE=" in text  # the rest of the environment is passed on
+
+
+def test_dialog_when_there_is_a_display_but_no_terminal(mfa_home, aws_world, sts_proxy, tmp_path):
+    # A stand-in zenity on PATH: answers like the real one (the text on stdout, exit 0).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    asked = tmp_path / "asked"
+    fake = bin_dir / "zenity"
+    fake.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > '{asked}'\necho 424242\n")
+    fake.chmod(0o755)
+    env = dict(mfa_home.env, DISPLAY=":99", PATH=f"{bin_dir}:{os.environ['PATH']}")
+    pinned = without_terminal(["--profile", "mfa", "--mfa-prompt", "terminal"], env)
+    assert pinned.returncode == 3 and "mfa_prompt = terminal" in pinned.stderr, pinned.stderr
+    result = without_terminal(["--profile", "mfa"], env)
+    assert result.returncode == 0, result.stderr
+    assert f"MFA code for {SERIAL} (profile mfa)" in asked.read_text()
+    assert sts_proxy.calls("GetSessionToken")[0]["TokenCode"] == "424242"
