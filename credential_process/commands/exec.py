@@ -53,8 +53,8 @@ def run(args):
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise ConfigError("exec needs a command to run: credential-process exec --profile P -- COMMAND")
+    refuse_nesting(options_module.resolve_profile_name(args.profile), args.allow_nested)
     options = options_module.from_args(args)
-    refuse_nesting(options.profile, args.allow_nested)
     entry = get_entry(options)  # fails before anything starts when there are no credentials
     env = child_environment(os.environ, options.profile)
     if not args.server:
