@@ -1,7 +1,6 @@
 """exec and exec --server: the installed command running real children."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -10,7 +9,7 @@ import time
 
 import pytest
 
-from support.commands import dump_env_command, read_json, role_config
+from support.commands import read_json, role_config
 from support.tools import TOOL
 
 

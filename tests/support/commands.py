@@ -3,14 +3,12 @@
     role_config(world, profile="dev", extra="")   a role profile over [profile base]
     save_entry(home, profile, credentials, ...)    write a cache entry exactly where the
                                                    installed command will look for it
-    dump_env_command(path)                         argv of a child that writes its
-                                                   environment as JSON to `path`
+    read_json(path)
 """
 from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from contextlib import contextmanager
 
@@ -50,11 +48,6 @@ def save_entry(home, profile: str, credentials: dict, expires_in: float = 3600, 
         entry = make_entry(opts, credentials, time.time() + expires_in, duration, 0.0)
         FileStore(str(home.cache_dir)).save(cache_key(opts), entry)
     return entry
-
-
-def dump_env_command(path) -> list[str]:
-    code = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
-    return [sys.executable, "-c", code, str(path)]
 
 
 def read_json(path) -> dict:
