@@ -38,8 +38,9 @@ class CredentialsServer:
         return f"http://{host}:{port}{PATH}"
 
     def start(self):
-        self._thread = threading.Thread(target=self._server.serve_forever, name="credentials-server",
-                                        daemon=True)
+        # A short poll interval: shutdown() waits up to one, after the child has exited.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="credentials-server", daemon=True)
         self._thread.start()
         return self
 
