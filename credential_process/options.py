@@ -13,6 +13,7 @@ import re
 from credential_process.errors import ConfigError
 
 PREFIX = "credential_process_"
+DEFAULT_REGION = "us-east-1"
 MAX_VALUE_LENGTH = 64 * 1024  # no option has a reason to be longer
 
 _NAME_CHARS = re.compile(r"^[\w+=,.@-]*$")
@@ -220,6 +221,13 @@ class Options:
         self.section = section  # the profile's whole section, for region and endpoints
         for name, value in values.items():
             setattr(self, name, value)
+
+    @property
+    def region(self):
+        """The region STS is asked in: AWS_REGION, then botocore's own order
+        (AWS_DEFAULT_REGION, the profile's region), then us-east-1."""
+        return (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+                or self.section.get("region") or DEFAULT_REGION)
 
     def answer_inputs(self):
         """Everything in these options that changes which credentials STS returns."""

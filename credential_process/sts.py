@@ -9,7 +9,6 @@ add up to 5 s, but only after a quick throttling answer, not a timeout).
 Worst case, every attempt timing out: 3 x (3 + 9) + 1 + 2 = 39 s, under 45 s.
 """
 
-import os
 import time
 from email.utils import parsedate_to_datetime
 
@@ -37,10 +36,6 @@ def botocore_session(profile=None):
     return session
 
 
-def region_of(session):
-    return os.environ.get("AWS_REGION") or session.get_config_variable("region") or "us-east-1"
-
-
 def client(options, credentials=None, service="sts"):
     """A client for the profile's STS endpoint; unsigned when no credentials."""
     session = botocore_session(options.profile)
@@ -59,7 +54,7 @@ def client(options, credentials=None, service="sts"):
             "aws_session_token": credentials.get("SessionToken"),
         }
     try:
-        return session.create_client(service, region_name=region_of(session), config=config, **keys)
+        return session.create_client(service, region_name=options.region, config=config, **keys)
     except botocore.exceptions.BotoCoreError as error:
         raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
 

@@ -47,10 +47,10 @@ def test_child_aws_cli_uses_the_role(dev, aws_world, run_tool):
 
 
 def test_child_can_call_back_into_the_profile(home, aws_world, sts_proxy, run_tool):
-    """The loop guard is not inherited: the child's own `--profile dev` is a fresh start.
-    (No region in the profile: AWS_REGION in the child's environment is part of the cache key.)"""
+    """The loop guard is not inherited: the child's own `--profile dev` is a fresh start,
+    served from the same cache entry although exec set AWS_REGION for it."""
     home.write_credentials(aws_world.credentials_ini("base"))
-    home.write_config(role_config(aws_world).replace("region = us-east-1\n", ""))
+    home.write_config(role_config(aws_world, region="eu-west-3"))
     result = run_tool(["exec", "--profile", "dev", "--", TOOL, "--profile", "dev"], home.env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Version"] == 1

@@ -14,14 +14,15 @@ import os
 import time
 
 FORMAT = 1
-# Inputs from the environment that change the region or endpoint STS is asked at.
+# Inputs from the environment that change the endpoint STS is asked at (the
+# region is keyed as resolved, so AWS_REGION=x and region = x share an entry).
 _ENDPOINT_VARIABLES = (
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
     "AWS_STS_REGIONAL_ENDPOINTS", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 )
 _ENDPOINT_KEYS = (
-    "region", "sts_regional_endpoints", "endpoint_url", "services", "use_fips_endpoint",
+    "sts_regional_endpoints", "endpoint_url", "services", "use_fips_endpoint",
     "use_dualstack_endpoint", "ignore_configured_endpoint_urls",
 )
 
@@ -53,6 +54,7 @@ def cache_key(options, extra=None):
 def endpoint_inputs(options):
     """Everything that decides which STS endpoint (and so which account's STS) answers."""
     return {
+        "region": options.region,
         "environment": {name: os.environ.get(name) for name in _ENDPOINT_VARIABLES},
         "profile": {key: options.section.get(key) for key in _ENDPOINT_KEYS},
     }
