@@ -9,7 +9,11 @@ from credential_process import __version__
 from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, redact
 
 # name (also the module's in credential_process.commands) -> one line of help
-COMMANDS = {}
+COMMANDS = {
+    "doctor": "check the config and the cache folder; print each problem with its fix",
+    "configure": "write or update a profile in the AWS config file, keeping every other line",
+    "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
+}
 DEFAULT_COMMAND = "process"
 EPILOG = (
     "exit codes: 0 success, 1 AWS refused or could not be reached, "

@@ -41,8 +41,10 @@ def region_of(session):
     return os.environ.get("AWS_REGION") or session.get_config_variable("region") or "us-east-1"
 
 
-def client(options, credentials=None, service="sts"):
-    """A client for the profile's STS endpoint; unsigned when no credentials."""
+def client(options, credentials=None, service="sts", region=None):
+    """A client for the profile's STS endpoint; unsigned when no credentials.
+
+    ``region`` overrides the profile's (e.g. where an EKS cluster lives)."""
     session = botocore_session(options.profile)
     config = botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
@@ -59,7 +61,7 @@ def client(options, credentials=None, service="sts"):
             "aws_session_token": credentials.get("SessionToken"),
         }
     try:
-        return session.create_client(service, region_name=region_of(session), config=config, **keys)
+        return session.create_client(service, region_name=region or region_of(session), config=config, **keys)
     except botocore.exceptions.BotoCoreError as error:
         raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
 
