@@ -44,7 +44,7 @@ class Profile:
 
 
 def add_arguments(parser):
-    parser.add_argument("--profile", help="check only this profile (default: every profile that uses this tool)")
+    parser.add_argument("--profile", help="check only this profile (default: every profile with a credential_process)")
 
 
 def run(args):
@@ -53,7 +53,7 @@ def run(args):
     credentials_sections = {name: dict(credentials.items(name)) for name in credentials.sections()}
     if args.profile and args.profile not in profiles:
         raise ConfigError(f"profile {args.profile!r} is not in {options_module.config_path()}")
-    names = [args.profile] if args.profile else [name for name in profiles if uses_this_tool(profiles[name])]
+    names = [args.profile] if args.profile else [name for name in profiles if uses_a_process(profiles[name])]
     findings = list(check_environment(names))
     for name in names:
         findings.extend(check_profile(Profile(name, profiles, credentials_sections)))
@@ -62,11 +62,9 @@ def run(args):
     return EXIT_CONFIG if findings else 0
 
 
-def uses_this_tool(section):
-    if any(key.startswith(PREFIX) for key in section):
-        return True
-    words = _words(section.get("credential_process", ""))
-    return bool(words) and os.path.basename(words[0]) == TOOL_NAME
+def uses_a_process(section):
+    """Profiles with a credential_process line (this tool's or another's) or our keys."""
+    return "credential_process" in section or any(key.startswith(PREFIX) for key in section)
 
 
 def check_profile(profile):
