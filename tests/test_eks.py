@@ -284,3 +284,28 @@ def test_kubectl_uses_the_token_and_its_cache(dev, cluster, sts_proxy, run_tool,
         assert api.refusals == [] and len(api.tokens) == 2
         assert api.tokens[1] == api.tokens[0]
         assert sts_proxy.count("AssumeRole") == 1
+
+
+# -- in process: the token entry's shape and freshness ----------------------------------
+def test_token_entries_have_their_own_shape_and_margin():
+    from credential_process import options
+    from credential_process.cache import entry as entry_format
+
+    loaded = options.Options("dev", "/dev/null", {}, dict(
+        {spec.name: spec.default for spec in options.SPECS}, role_arn=ROLE_FOR_UNITS, method="assume-role"))
+    now = time.time()
+    token = entry_format.make_token_entry(loaded, "demo", {"token": "k8s-aws-v1.x", "expirationTimestamp": "t"},
+                                          now + 840, 840)
+    assert entry_format.is_valid(token) and entry_format.kind_of(token) == "eks-token"
+    assert entry_format.is_fresh(token, loaded, now=now + 840 - 61)
+    assert not entry_format.is_fresh(token, loaded, now=now + 840 - 59)
+    # A token entry is not credentials, and credentials without their keys are not valid.
+    assert not entry_format.is_valid(dict(token, kind="credentials"))
+    assert not entry_format.is_valid(dict(token, token={"token": "", "expirationTimestamp": "t"}))
+    credentials = entry_format.make_entry(loaded, {"AccessKeyId": "A", "SecretAccessKey": "S",
+                                                   "Expiration": "e"}, now + 3600, 3600, 0)
+    assert "kind" not in credentials and entry_format.is_valid(credentials)  # the format before kinds
+    assert entry_format.margin_of(credentials, loaded) == 1200
+
+
+ROLE_FOR_UNITS = "arn:aws:iam::123456789012:role/units"

@@ -248,8 +248,8 @@ def _words(line):
 def _program_problem(program):
     """Why the SDKs would fail to start ``program``, or None."""
     if "~" in program:
-        return (f"credential_process starts with {program!r}: the SDKs run it without a shell, "
-                "so ~ is not expanded")
+        return (f"credential_process starts with {program!r}: botocore (AWS CLI, boto3) runs the line "
+                "without a shell, so ~ is not expanded")
     if not os.path.isabs(program):
         if os.sep in program or "/" in program:
             return (f"credential_process runs the relative path {program!r}: it depends on the "

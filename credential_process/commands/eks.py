@@ -17,10 +17,12 @@ def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", metavar="{token,kubeconfig}")
     actions.required = True
     token = actions.add_parser("token", help="print an ExecCredential for kubectl")
+    token.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
     token.add_argument("--cluster-name", required=True, help="the EKS cluster's name")
     token.add_argument("--profile", help="the profile whose credentials sign the token")
     token.add_argument("--role-arn", help="sign with this role, assumed with the profile's credentials")
     kubeconfig = actions.add_parser("kubeconfig", help="merge the cluster into the kubeconfig")
+    kubeconfig.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
     kubeconfig.add_argument("--cluster-name", required=True, help="the EKS cluster's name")
     kubeconfig.add_argument("--profile", help="the profile that calls EKS and signs the tokens")
     kubeconfig.add_argument("--region", help="the cluster's region (default: the profile's)")
