@@ -104,7 +104,8 @@ def test_bad_value_writes_nothing(home, run_tool, args, message):
 
 def test_one_source_replaces_the_other(home, run_tool):
     home.write_config(CONFIG)
-    assert configure(run_tool, home, ["--profile", "dev", "--role-arn", ROLE, "--source-profile", "base"]).returncode == 0
+    first = configure(run_tool, home, ["--profile", "dev", "--role-arn", ROLE, "--source-profile", "base"])
+    assert first.returncode == 0, first.stderr
     result = configure(run_tool, home, ["--profile", "dev", "--credential-source", "Ec2InstanceMetadata"])
     assert result.returncode == 0, result.stderr
     text = home.config.read_text()
@@ -153,7 +154,8 @@ def test_interactive_prompts_on_a_terminal(home):
 def test_configured_profile_works_with_the_aws_cli(home, aws_world, sts_proxy, run_tool, aws_cli_v1):
     home.write_credentials(aws_world.credentials_ini("base"))
     home.write_config(CONFIG)
-    result = configure(run_tool, home, ["--profile", "dev", "--role-arn", aws_world.role_arn, "--source-profile", "base"])
+    result = configure(run_tool, home, ["--profile", "dev", "--role-arn", aws_world.role_arn,
+                                        "--source-profile", "base"])
     assert result.returncode == 0, result.stderr
     identity = aws_cli_v1("sts get-caller-identity --profile dev --output json", home.env)
     assert identity.returncode == 0, identity.stderr
@@ -179,7 +181,8 @@ def test_crlf_and_continuations_are_kept(tmp_path):
     original = b"[profile a]\r\ns3 =\r\n  x = 1\r\nregion = us-east-1\r\n[profile b]\r\nk = v\r\n"
     path.write_bytes(original)
     inifile.set_keys(str(path), "profile a", {"s3": "none", "new": "1"})
-    assert path.read_bytes() == b"[profile a]\r\ns3 = none\r\nregion = us-east-1\r\nnew = 1\r\n[profile b]\r\nk = v\r\n"
+    assert path.read_bytes() == (b"[profile a]\r\ns3 = none\r\nregion = us-east-1\r\nnew = 1\r\n"
+                                 b"[profile b]\r\nk = v\r\n")
 
 
 def test_symlinked_file_stays_a_symlink(tmp_path):

@@ -255,6 +255,25 @@ def test_kubeconfig_default_path_and_errors(dev, cluster, run_tool):
 
 
 @pytest.mark.moto("open")
+def test_kubeconfig_region_flag(dev, aws_world, run_tool, tmp_path):
+    name = f"west-{uuid.uuid4().hex[:8]}"
+    from support.aws import client
+
+    eks = client("eks", aws_world.server_url, aws_world.creds, region="eu-west-1")
+    eks.create_cluster(name=name, roleArn=aws_world.role_arn, resourcesVpcConfig={"subnetIds": ["subnet-1"]})
+    try:
+        path = tmp_path / "config"
+        command = f"eks kubeconfig --cluster-name {name} --profile dev --kubeconfig {path}"
+        # The profile's region is us-east-1: the cluster is not there.
+        assert run_tool(command, dev.env).returncode == 1 and not path.exists()
+        result = run_tool(f"{command} --region eu-west-1", dev.env)
+        assert result.returncode == 0, result.stderr
+        assert yaml.safe_load(path.read_text())["clusters"][0]["name"].startswith("arn:aws:eks:eu-west-1:")
+    finally:
+        eks.delete_cluster(name=name)
+
+
+@pytest.mark.moto("open")
 def test_kubectl_uses_the_token_and_its_cache(dev, cluster, sts_proxy, run_tool, kubectl, tmp_path):
     import subprocess
 
