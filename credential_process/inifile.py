@@ -7,7 +7,7 @@ Before a change the old file is copied to a 0600 backup beside it; the new
 file replaces the old atomically (mode 0600).
 
 The lines are read the way configparser (hence botocore) reads them: a
-section header is ``[name]``, a key line is ``key = value`` or ``key: value``
+section header is ``[name]`` (runs of spaces in the name count as one), a key line is ``key = value`` or ``key: value``
 (key names compared case-insensitively), an indented non-blank line continues
 the value above it, ``#`` and ``;`` start comments.
 """
@@ -57,6 +57,7 @@ def remove_keys(path, section, names):
 
 def update_section(path, section, mapping=None, remove=()):
     """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write."""
+    section = _normal_name(section)
     mapping = mapping or {}
     for key, value in mapping.items():
         _check_key(key)
@@ -182,7 +183,7 @@ def _sections(lines):
         if header:
             if current is not None:
                 current.end = index
-            current = _Section(header.group("name").strip(), index)
+            current = _Section(_normal_name(header.group("name")), index)
             sections.setdefault(current.name, current)  # configparser refuses duplicates anyway
             last_key = None
             continue
@@ -193,6 +194,11 @@ def _sections(lines):
     if current is not None:
         current.end = len(lines)
     return sections
+
+
+def _normal_name(section):
+    """``[profile  dev]`` is botocore's profile "dev" too: compare names with single spaces."""
+    return " ".join(section.split())
 
 
 def _key_line(key, value, newline):

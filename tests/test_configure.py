@@ -235,3 +235,25 @@ def test_set_keys_changes_only_its_section(tmp_path_factory, sections, comments,
     if not before.has_section(target):
         inifile.remove_keys(str(path), target, list(mapping))
         assert path.read_text().rstrip("\n") == original.rstrip("\n")
+
+
+def test_section_names_compare_with_single_spaces_and_headers_may_have_comments(tmp_path):
+    path = tmp_path / "credentials"
+    text = ("# comment\n[a]\nx = 1\n[b]   ; note\nAWS_ACCESS_KEY_ID = K\n  continued\n"
+            "; between\naws_secret_access_key: S\nregion=r\n[profile  c]\nk = v\n")
+    path.write_text(text)
+    inifile.remove_keys(str(path), "b", ["aws_access_key_id", "aws_secret_access_key"])
+    assert path.read_text() == "# comment\n[a]\nx = 1\n[b]   ; note\n; between\nregion=r\n[profile  c]\nk = v\n"
+    inifile.set_keys(str(path), "profile c", {"k": "w"})
+    assert path.read_text().endswith("[profile  c]\nk = w\n")
+
+
+def test_a_value_continues_past_comments_and_blank_lines_as_configparser_reads_it(tmp_path):
+    path = tmp_path / "credentials"
+    text = "[b]\naws_secret_access_key = S\n\n# c\n  more-of-the-secret\nregion = r\n"
+    path.write_text(text)
+    parser = configparser.RawConfigParser()
+    parser.read_string(text)
+    assert "more-of-the-secret" in parser.get("b", "aws_secret_access_key")
+    inifile.remove_keys(str(path), "b", ["aws_secret_access_key"])
+    assert path.read_text() == "[b]\nregion = r\n"
