@@ -7,9 +7,10 @@ Before a change the old file is copied to a 0600 backup beside it; the new
 file replaces the old atomically (mode 0600).
 
 The lines are read the way configparser (hence botocore) reads them: a
-section header is ``[name]`` (runs of spaces in the name count as one), a key line is ``key = value`` or ``key: value``
-(key names compared case-insensitively), an indented non-blank line continues
-the value above it, ``#`` and ``;`` start comments.
+section header is ``[name]`` (runs of spaces in the name count as one), a
+key line is ``key = value`` or ``key: value`` (key names compared without
+case), an indented non-blank line continues the value above it (even past
+blank and comment lines), ``#`` and ``;`` start comment lines.
 """
 
 import os
@@ -76,7 +77,7 @@ def _edit(path, change):
     original = _read(path)
     text = original.decode("utf-8") if original is not None else ""
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
+    lines = _split_lines(text)
     change(lines, newline)
     updated = "".join(lines).encode("utf-8")
     if updated == (original or b""):
@@ -92,6 +93,14 @@ def _edit(path, change):
         write_private_file(folder, backup, original)
     write_private_file(folder, path, updated)
     return backup
+
+
+def _split_lines(text):
+    """Lines with their endings, split at \n only (str.splitlines also splits at
+    characters like U+2028 that may sit inside a comment)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 def _backup_path(path):

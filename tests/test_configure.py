@@ -257,3 +257,11 @@ def test_a_value_continues_past_comments_and_blank_lines_as_configparser_reads_i
     assert "more-of-the-secret" in parser.get("b", "aws_secret_access_key")
     inifile.remove_keys(str(path), "b", ["aws_secret_access_key"])
     assert path.read_text() == "[b]\nregion = r\n"
+
+
+def test_unusual_characters_in_comments_are_kept(tmp_path):
+    path = tmp_path / "config"
+    original = "# caf\u00e9 \u2028 \x0c form feed\n[default]\nregion = r\n".encode()
+    path.write_bytes(original)
+    inifile.set_keys(str(path), "default", {"output": "json"})
+    assert path.read_bytes() == original + b"output = json\n"
