@@ -87,10 +87,13 @@ def test_default_profile_and_missing_file(home, run_tool):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--duration-seconds", "60"], "between 900 and 43200"),
+    (["--role-arn", ROLE, "--duration-seconds", "60"], "between 900 and 43200 for assume-role"),
+    (["--duration-seconds", "200000"], "between 900 and 129600 for get-session-token"),
     (["--role-arn", "not-an-arn"], "not an ARN"),
     (["--role-arn", ROLE, "--source-profile", "base", "--credential-source", "Environment"], "choose one"),
-    (["--source-profile", "base"], "no credential_process_role_arn"),
+    (["--method", "assume-role", "--source-profile", "base"], "sets no credential_process_role_arn"),
+    (["--role-arn", ROLE, "--federation-name", "bob"], "contradicts"),
+    (["--role-arn", ROLE, "--mfa-code", "123456"], "--mfa-code cannot be kept in the config"),
     (["--role-arn", ROLE, "--role-session-name", "x"], "2 to 64"),
 ])
 def test_bad_value_writes_nothing(home, run_tool, args, message):

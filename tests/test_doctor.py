@@ -28,6 +28,7 @@ region = eu-west-1
 {BASE}; a role profile
 {served("dev", "credential_process_duration_seconds = 3600")}
 {served("ops", "credential_process_duration_seconds = 43200")}
+{served("saml", source="credential_process_saml_assertion_file = /tmp/assertion.b64")}
 [profile chained]
 credential_process = {TOOL} --profile chained
 credential_process_role_arn = {ROLE}
@@ -78,10 +79,13 @@ CASES = [
      "names no base credentials"),
     ("duration above what STS allows",
      BASE + served(extra="credential_process_duration_seconds = 50000\n"), "",
-     "must be between 900 and 43200, not 50000"),
+     "must be between 900 and 43200 for assume-role, not 50000"),
     ("duration below what STS allows",
      BASE + served(extra="credential_process_duration_seconds = 600\n"), "",
-     "must be between 900 and 43200, not 600"),
+     "must be between 900 and 43200 for assume-role, not 600"),
+    ("session token duration above what STS allows",
+     BASE + served(role=False, extra="credential_process_duration_seconds = 130000\n"), "",
+     "must be between 900 and 129600 for get-session-token, not 130000"),
     ("chained role longer than an hour",
      BASE + served("dev") + served("chained", "credential_process_duration_seconds = 7200",
                                    source="credential_process_source_profile = dev\n"), "",
@@ -89,6 +93,10 @@ CASES = [
     ("chained from SSO longer than an hour",
      "[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n\n"
      + served(extra="credential_process_duration_seconds = 7200", source="credential_process_source_profile = sso\n"),
+     "", "STS refuses chained role sessions longer than 3600 s"),
+    ("chained from a role profile of this tool (SAML) longer than an hour",
+     served("saml", source="credential_process_saml_assertion_file = /tmp/assertion\n")
+     + served(extra="credential_process_duration_seconds = 7200", source="credential_process_source_profile = saml\n"),
      "", "STS refuses chained role sessions longer than 3600 s"),
     ("invalid role ARN",
      BASE + served(role=False, extra="credential_process_role_arn = deploy\n"), "",
@@ -114,7 +122,7 @@ def test_clean_config_exits_0_and_files_are_untouched(home, run_tool):
     before = (home.config.read_bytes(), home.credentials.read_bytes())
     result = doctor(run_tool, home)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "no problems found (3 profiles checked)\n"
+    assert result.stdout == "no problems found (4 profiles checked)\n"
     assert (home.config.read_bytes(), home.credentials.read_bytes()) == before
 
 

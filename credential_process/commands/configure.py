@@ -31,6 +31,9 @@ def run(args):
     current = profiles.get(profile, {})
     given = {spec.name: value.strip() for spec in options_module.SPECS
              for value in [getattr(args, "opt_" + spec.name, None)] if value is not None}
+    flag_only = [spec.flag for spec in options_module.SPECS if spec.flag_only and spec.name in given]
+    if flag_only:
+        raise ConfigError(f"{', '.join(flag_only)} cannot be kept in the config: give it when running the profile")
     if not given:
         given = ask(current)
     # Setting one source of base credentials replaces the other.

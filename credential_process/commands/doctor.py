@@ -20,9 +20,9 @@ PREFIX = options_module.PREFIX
 MIN_COMFORTABLE_SESSION = 45 * 60
 CHAINED_ROLE_MAX = 3600
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-# Keys that make a profile's credentials a role session, so assuming a role
-# with them is role chaining (STS caps those sessions at one hour).
-ROLE_SESSION_KEYS = (PREFIX + "role_arn", "role_arn", "sso_role_name")
+# botocore's keys that make a profile's credentials a role session, so that
+# assuming a role with them is role chaining (STS caps those at one hour).
+ROLE_SESSION_KEYS = ("role_arn", "sso_role_name")
 
 
 class Finding:
@@ -141,12 +141,13 @@ def _key_values(profile):
     try:
         profile.options = options_module.load(profile.name, profiles=profile.profiles)
     except ConfigError as error:
-        yield Finding(_where(profile), str(error), f"see: {TOOL_NAME} --help")
+        named = [spec for spec in options_module.SPECS if spec.key in str(error)]
+        yield Finding(_where(profile), str(error), _value_fix(named[0]) if named else f"see: {TOOL_NAME} --help")
 
 
 def _source(profile):
     options = profile.options
-    if options is None:
+    if options is None or not _needs_base(options.method):
         return
     if not options.source_profile and not options.credential_source:
         yield Finding(_where(profile), "names no base credentials to call STS with",
@@ -185,10 +186,10 @@ def _short_session(profile):
 
 def _chained_role_duration(profile):
     options = profile.options
-    if options is None or not options.source_profile or (options.duration_seconds or 0) <= CHAINED_ROLE_MAX:
+    if (options is None or options.method != "assume-role" or not options.source_profile
+            or (options.duration_seconds or 0) <= CHAINED_ROLE_MAX):
         return
-    source = profile.profiles.get(options.source_profile, {})
-    if any(key in source for key in ROLE_SESSION_KEYS):
+    if _is_role_session(profile, options.source_profile):
         yield Finding(
             _where(profile),
             f"asks for {options.duration_seconds} s, but its source {options.source_profile!r} is a role "
@@ -238,6 +239,29 @@ def check_cache_folder():
 
 
 # -- helpers ----------------------------------------------------------------------
+def _needs_base(method):
+    import importlib
+
+    from credential_process import flows
+
+    return importlib.import_module(f"credential_process.flows.{flows.MODULES[method]}").NEEDS_BASE
+
+
+def _is_role_session(profile, name):
+    """Whether profile ``name``'s credentials are a role session (botocore's or ours)."""
+    section = profile.profiles.get(name, {})
+    if any(key in section for key in ROLE_SESSION_KEYS):
+        return True
+    if not any(key.startswith(PREFIX) for key in section):
+        return False
+    from credential_process.flows import ASSUMED_ROLE_METHODS
+
+    try:
+        return options_module.load(name, profiles=profile.profiles).method in ASSUMED_ROLE_METHODS
+    except ConfigError:
+        return False  # reported with that profile
+
+
 def _words(line):
     try:
         return shlex.split(line)
@@ -264,8 +288,9 @@ def _program_problem(program):
 
 def _value_fix(spec):
     if spec.name == "duration_seconds":
-        return (f"STS allows 900 to 43200 seconds (at most the role's maximum session duration, "
-                f"and 3600 for a chained role): correct {spec.key}")
+        return (f"correct {spec.key}: STS allows 900 to 43200 seconds for roles (at most the role's "
+                "maximum session duration, 3600 when chained), 900 to 129600 for get-session-token "
+                "and get-federation-token")
     return f"correct {spec.key} ({spec.help})"
 
 
