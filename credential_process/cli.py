@@ -10,6 +10,11 @@ from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessEr
 
 # name (also the module's in credential_process.commands) -> one line of help
 COMMANDS = {
+    "export": "print the credentials as shell variable assignments (env, fish, powershell, ...)",
+    "exec": "run a command with the credentials (or a refreshing local endpoint)",
+    "whoami": "show the caller identity of a profile and how long its credentials last",
+    "cache": "list or clear the cached sessions",
+    "completion": "print the shell completion script for bash, zsh or fish",
     "doctor": "check the config and the cache folder; print each problem with its fix",
     "configure": "write or update a profile in the AWS config file, keeping every other line",
     "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
