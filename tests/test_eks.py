@@ -328,3 +328,15 @@ def test_token_entries_have_their_own_shape_and_margin():
 
 
 ROLE_FOR_UNITS = "arn:aws:iam::123456789012:role/units"
+
+
+def test_cache_list_shows_tokens_without_them(dev, run_tool):
+    token = token_of(run_tool(f"eks token --cluster-name {CLUSTER} --profile dev", dev.env))["status"]["token"]
+    listing = run_tool("cache list --json", dev.env)
+    assert listing.returncode == 0, listing.stderr
+    rows = json.loads(listing.stdout)
+    assert sorted(row["flow"] for row in rows) == ["assume-role", "eks-token"]
+    assert token[len("k8s-aws-v1."):][:40] not in listing.stdout
+    cleared = run_tool("cache clear --profile dev", dev.env)
+    assert cleared.returncode == 0, cleared.stderr
+    assert not list(dev.cache_dir.glob("*.json"))
