@@ -15,6 +15,9 @@ COMMANDS = {
     "whoami": "show the caller identity of a profile and how long its credentials last",
     "cache": "list or clear the cached sessions",
     "completion": "print the shell completion script for bash, zsh or fish",
+    "doctor": "check the config and the cache folder; print each problem with its fix",
+    "configure": "write or update a profile in the AWS config file, keeping every other line",
+    "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
 }
 DEFAULT_COMMAND = "process"
 EPILOG = (

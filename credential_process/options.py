@@ -229,6 +229,12 @@ class Options:
         return (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
                 or self.section.get("region") or DEFAULT_REGION)
 
+    def replace(self, **changes):
+        """A copy with some values changed (e.g. another role on top of this profile)."""
+        values = {spec.name: getattr(self, spec.name) for spec in SPECS}
+        values.update(changes)
+        return Options(self.profile, self.config_path, self.section, values)
+
     def answer_inputs(self):
         """Everything in these options that changes which credentials STS returns."""
         return {spec.name: getattr(self, spec.name) for spec in SPECS if spec.affects_answer}
@@ -271,6 +277,11 @@ def profile_sections(parser):
         elif section.startswith("profile "):
             profiles[section[len("profile "):].strip()] = dict(parser.items(section))
     return profiles
+
+
+def section_name(profile):
+    """The config file's section for a profile: [default] or [profile NAME]."""
+    return "default" if profile == "default" else f"profile {profile}"
 
 
 def resolve_profile_name(requested):

@@ -36,8 +36,10 @@ def botocore_session(profile=None):
     return session
 
 
-def client(options, credentials=None, service="sts"):
-    """A client for the profile's STS endpoint; unsigned when no credentials."""
+def client(options, credentials=None, service="sts", region=None):
+    """A client for the profile's STS endpoint; unsigned when no credentials.
+
+    ``region`` overrides the profile's (e.g. where an EKS cluster lives)."""
     session = botocore_session(options.profile)
     config = botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
@@ -54,7 +56,7 @@ def client(options, credentials=None, service="sts"):
             "aws_session_token": credentials.get("SessionToken"),
         }
     try:
-        return session.create_client(service, region_name=options.region, config=config, **keys)
+        return session.create_client(service, region_name=region or options.region, config=config, **keys)
     except botocore.exceptions.BotoCoreError as error:
         raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
 
