@@ -15,7 +15,16 @@ from credential_process import __version__
 from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, redact
 
 # name (also the module's in credential_process.commands) -> one line of help
-COMMANDS = {}
+COMMANDS = {
+    "export": "print the credentials as shell variable assignments (env, fish, powershell, ...)",
+    "exec": "run a command with the credentials (or a refreshing local endpoint)",
+    "whoami": "show the caller identity of a profile and how long its credentials last",
+    "cache": "list or clear the cached sessions",
+    "completion": "print the shell completion script for bash, zsh or fish",
+    "doctor": "check the config and the cache folder; print each problem with its fix",
+    "configure": "write or update a profile in the AWS config file, keeping every other line",
+    "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
+}
 DEFAULT_COMMAND = "process"
 EPILOG = (
     "exit codes: 0 success, 1 AWS refused or could not be reached, "

@@ -39,6 +39,15 @@ class NeedsPersonError(CredentialProcessError):
 _SECRET_LOOKING = re.compile(r"[A-Za-z0-9/+=_-]{40,}")
 
 
+# ...except long config key names (credential_process_web_identity_token_file),
+# which are lowercase words and underscores, as no secret is.
+_KEY_NAME = re.compile(r"[a-z_]+")
+
+
 def redact(text):
     """Replace anything shaped like a secret with a marker."""
-    return _SECRET_LOOKING.sub("<redacted>", str(text))
+    return _SECRET_LOOKING.sub(_redacted, str(text))
+
+
+def _redacted(match):
+    return match.group(0) if _KEY_NAME.fullmatch(match.group(0)) else "<redacted>"

@@ -9,14 +9,13 @@ add up to 5 s, but only after a quick throttling answer, not a timeout).
 Worst case, every attempt timing out: 3 x (3 + 9) + 1 + 2 = 39 s, under 45 s.
 """
 
-import os
 import time
 from email.utils import parsedate_to_datetime
 
 import botocore.config
 import botocore.exceptions
 import botocore.session
-from botocore import UNSIGNED
+from botocore import UNSIGNED, xform_name
 
 from credential_process import __version__
 from credential_process.errors import AwsError, ConfigError
@@ -37,12 +36,10 @@ def botocore_session(profile=None):
     return session
 
 
-def region_of(session):
-    return os.environ.get("AWS_REGION") or session.get_config_variable("region") or "us-east-1"
+def client(options, credentials=None, service="sts", region=None):
+    """A client for the profile's STS endpoint; unsigned when no credentials.
 
-
-def client(options, credentials=None, service="sts"):
-    """A client for the profile's STS endpoint; unsigned when no credentials."""
+    ``region`` overrides the profile's (e.g. where an EKS cluster lives)."""
     session = botocore_session(options.profile)
     config = botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
@@ -60,23 +57,27 @@ def client(options, credentials=None, service="sts"):
             "aws_session_token": credentials.get("SessionToken"),
         }
     try:
-        return session.create_client(service, region_name=region_of(session), config=config, **keys)
+        return session.create_client(service, region_name=region or options.region, config=config, **keys)
     except botocore.exceptions.BotoCoreError as error:
         raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
 
 
 def call(sts_client, operation, **params):
     """Run one API call; returns (response, server clock minus ours in seconds)."""
-    method = getattr(sts_client, _snake(operation))
+    method = getattr(sts_client, xform_name(operation))
     before = time.time()
     try:
         response = method(**params)
     except botocore.exceptions.ClientError as error:
         details = error.response.get("Error", {})
-        raise AwsError(
+        refused = AwsError(
             f"{_service(sts_client)} {operation} refused: "
             f"{details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
-        ) from None
+        )
+        # For flows that react to one kind of refusal (a rejected MFA code, the role chaining limit).
+        refused.code = details.get("Code")
+        refused.aws_message = details.get("Message", "")
+        raise refused from None
     except (botocore.exceptions.EndpointConnectionError,
             botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError) as error:
@@ -94,10 +95,6 @@ def _skew(response, local_time):
         return parsedate_to_datetime(date).timestamp() - local_time
     except (TypeError, ValueError):
         return 0.0
-
-
-def _snake(operation):
-    return "".join("_" + char.lower() if char.isupper() else char for char in operation).lstrip("_")
 
 
 def _service(sts_client):

@@ -187,3 +187,18 @@ def test_only_one_source_of_base_credentials(config):
            "credential_process_credential_source = Environment\n")
     with pytest.raises(ConfigError, match="choose one"):
         load()
+
+
+def test_region_is_keyed_as_resolved(config, monkeypatch):
+    """AWS_REGION=x and a profile region of x ask the same STS: one entry (exec's
+    children see AWS_REGION set to the profile's region)."""
+    config(f"[profile dev]\nregion = eu-west-1\ncredential_process_role_arn = {ROLE}\n"
+           "credential_process_source_profile = b\n")
+    key = entry_format.cache_key(load())
+    assert load().region == "eu-west-1"
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert entry_format.cache_key(load()) == key
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    assert load().region == "eu-central-1"
+    assert entry_format.cache_key(load()) != key

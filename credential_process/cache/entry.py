@@ -1,7 +1,10 @@
 """What a cache entry holds, what its key is made of, and when it is fresh.
 
 An entry is a JSON object: metadata (profile, flow, role, source: never a
-secret) beside ``credentials``, the credential_process answer itself.
+secret) beside its payload.  ``kind`` says what the payload is: "credentials"
+(the default, and the only kind before ``kind`` existed) holds the
+credential_process answer under ``credentials``; "eks-token" holds an EKS
+bearer token under ``token``.
 ``expires_at`` is the STS Expiration as epoch seconds and ``skew`` the STS
 server's clock minus ours when the entry was made, so freshness is judged by
 whichever clock is later: the SDK checks Expiration against the local clock,
@@ -14,14 +17,25 @@ import os
 import time
 
 FORMAT = 1
-# Inputs from the environment that change the region or endpoint STS is asked at.
+CREDENTIALS = "credentials"
+EKS_TOKEN = "eks-token"
+# kind -> (the member holding the payload, its fields that must be non-empty strings)
+_PAYLOADS = {
+    CREDENTIALS: ("credentials", ("AccessKeyId", "SecretAccessKey", "Expiration")),
+    EKS_TOKEN: ("token", ("token", "expirationTimestamp")),
+}
+# An EKS token is served while more than this many seconds remain: kubectl
+# uses it at once and asks again after expirationTimestamp.
+EKS_TOKEN_MARGIN = 60
+# Inputs from the environment that change the endpoint STS is asked at (the
+# region is keyed as resolved, so AWS_REGION=x and region = x share an entry).
 _ENDPOINT_VARIABLES = (
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
     "AWS_STS_REGIONAL_ENDPOINTS", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 )
 _ENDPOINT_KEYS = (
-    "region", "sts_regional_endpoints", "endpoint_url", "services", "use_fips_endpoint",
+    "sts_regional_endpoints", "endpoint_url", "services", "use_fips_endpoint",
     "use_dualstack_endpoint", "ignore_configured_endpoint_urls",
 )
 
@@ -44,12 +58,22 @@ def cache_key(options, extra=None):
         "profile": options.profile,
         "options": options.answer_inputs(),
         "base": base_identity(options),
-        "endpoint": {
-            "environment": {name: os.environ.get(name) for name in _ENDPOINT_VARIABLES},
-            "profile": {key: options.section.get(key) for key in _ENDPOINT_KEYS},
-        },
+        "endpoint": endpoint_inputs(options),
         "extra": extra,
     }
+    return hash_key(material)
+
+
+def endpoint_inputs(options):
+    """Everything that decides which STS endpoint (and so which account's STS) answers."""
+    return {
+        "region": options.region,
+        "environment": {name: os.environ.get(name) for name in _ENDPOINT_VARIABLES},
+        "profile": {key: options.section.get(key) for key in _ENDPOINT_KEYS},
+    }
+
+
+def hash_key(material):
     encoded = json.dumps(material, sort_keys=True, default=list).encode()
     return hashlib.sha256(encoded).hexdigest()[:40]
 
@@ -65,8 +89,19 @@ def remaining(entry, now=None):
     return entry["expires_at"] - now - max(entry.get("skew", 0), 0)
 
 
+def kind_of(entry):
+    return entry.get("kind", CREDENTIALS)
+
+
+def margin_of(entry, options):
+    """Seconds of life below which this entry is no longer served."""
+    if kind_of(entry) == EKS_TOKEN:
+        return EKS_TOKEN_MARGIN
+    return refresh_margin(options, entry["duration"])
+
+
 def is_fresh(entry, options, now=None):
-    return remaining(entry, now) > refresh_margin(options, entry["duration"])
+    return remaining(entry, now) > margin_of(entry, options)
 
 
 # How long before the refresh margin a served entry is renewed in the background:
@@ -85,14 +120,14 @@ def refresh_due(entry, options, now=None):
 def is_valid(entry):
     """True when a parsed entry has the shape this version writes."""
     try:
-        credentials = entry["credentials"]
+        member, fields = _PAYLOADS[kind_of(entry)]
+        payload = entry[member]
         return (
             entry["format"] == FORMAT
             and isinstance(entry["expires_at"], (int, float))
             and isinstance(entry.get("skew", 0), (int, float))
             and isinstance(entry["duration"], (int, float)) and entry["duration"] > 0
-            and all(isinstance(credentials[name], str) and credentials[name]
-                    for name in ("AccessKeyId", "SecretAccessKey", "Expiration"))
+            and all(isinstance(payload[name], str) and payload[name] for name in fields)
         )
     except (KeyError, TypeError):
         return False
@@ -100,17 +135,30 @@ def is_valid(entry):
 
 def make_entry(options, credentials, expires_at, duration, skew, method=None):
     """A new entry; ``credentials`` is the credential_process answer without Version."""
+    return dict(_metadata(options, method or options.method, expires_at, duration, skew),
+                credentials=credentials)
+
+
+def make_token_entry(options, cluster, token, expires_at, duration, role_arn=None):
+    """A new EKS token entry; ``token`` holds ``token`` and ``expirationTimestamp``."""
+    entry = _metadata(options, EKS_TOKEN, expires_at, duration, skew=0)
+    entry.update(kind=EKS_TOKEN, cluster=cluster, token=token)
+    if role_arn:
+        entry["role_arn"] = role_arn  # the role assumed on top of the profile signs the token
+    return entry
+
+
+def _metadata(options, method, expires_at, duration, skew):
     return {
         "format": FORMAT,
         "profile": options.profile,
-        "method": method or options.method,
+        "method": method,
         "role_arn": options.role_arn,
         "source": base_identity(options)[:1] + [_source_name(options)],
         "created_at": time.time(),
         "expires_at": expires_at,
         "duration": duration,
         "skew": skew,
-        "credentials": credentials,
     }
 
 

@@ -1,0 +1,101 @@
+"""Write or update one profile's section of the AWS config file."""
+
+import re
+import shlex
+import sys
+
+from credential_process import inifile
+from credential_process import options as options_module
+from credential_process.commands import own_command
+from credential_process.errors import ConfigError, NeedsPersonError
+
+DESCRIPTION = (
+    "write or update a profile's section of the AWS config file: its credential_process line and "
+    "the credential_process_* keys given as flags (or asked for on the terminal when none is given); "
+    "every other line of the file is kept as it is, after a backup"
+)
+# Asked for interactively, in this order, when the spec exists.
+PROMPTED = ("role_arn", "source_profile", "credential_source", "mfa_serial", "duration_seconds",
+            "role_session_name", "external_id")
+_PROFILE_NAME = re.compile(r"^[^\s\[\]#;]+$")
+
+
+def add_arguments(parser):
+    options_module.add_flags(parser)
+
+
+def run(args):
+    profile = _profile_name(args.profile)
+    path = options_module.config_path()
+    profiles = options_module.profile_sections(options_module.read_ini(path))
+    current = profiles.get(profile, {})
+    given = {spec.name: value.strip() for spec in options_module.SPECS
+             for value in [getattr(args, "opt_" + spec.name, None)] if value is not None}
+    flag_only = [spec.flag for spec in options_module.SPECS if spec.flag_only and spec.name in given]
+    if flag_only:
+        raise ConfigError(f"{', '.join(flag_only)} cannot be kept in the config: give it when running the profile")
+    if not given:
+        given = ask(current)
+    # Setting one source of base credentials replaces the other.
+    replaced = [options_module.PREFIX + name for name in options_module.SOURCE_KEYS
+                if name not in given and any(source in given for source in options_module.SOURCE_KEYS)]
+    updates = {options_module.SPECS_BY_NAME[name].key: value for name, value in given.items()}
+    updates["credential_process"] = command_line(profile)
+    after = {key: value for key, value in current.items() if key not in replaced}
+    after.update(updates)
+    # Validate the section as it will be, before a byte is written.
+    options_module.load(profile, profiles=dict(profiles, **{profile: after}))
+    backup = inifile.update_section(path, options_module.section_name(profile), updates,
+                                    remove=[key for key in replaced if key in current])
+    saved = f" (the previous file is in {backup})" if backup else ""
+    sys.stdout.write(f"profile {profile!r} written to {path}{saved}\n")
+    return 0
+
+
+def command_line(profile):
+    """The credential_process line that serves ``profile`` with this command."""
+    return f"{shlex.quote(own_command())} --profile {shlex.quote(profile)}"
+
+
+def ask(current):
+    """Ask on the terminal for the prompted keys; an empty answer keeps the current value."""
+    if not sys.stdin.isatty():
+        raise NeedsPersonError(
+            "configure needs the keys as flags (e.g. --role-arn ARN --source-profile NAME), "
+            "or a terminal to ask for them"
+        )
+    answers = {}
+    for name in PROMPTED:
+        spec = options_module.SPECS_BY_NAME.get(name)
+        if spec is not None:
+            answer = _ask_one(spec, current.get(spec.key))
+            if answer:
+                answers[name] = answer
+    return answers
+
+
+def _ask_one(spec, current):
+    shown = f" [{current}]" if current else ""
+    while True:
+        sys.stderr.write(f"{spec.key} ({spec.help}){shown}: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise ConfigError("no answer (end of input): nothing written")
+        answer = line.strip()
+        if not answer:
+            return None
+        try:
+            spec.parse(answer, spec.key)
+        except ConfigError as error:
+            sys.stderr.write(f"  {error}\n")
+            continue
+        return answer
+
+
+def _profile_name(requested):
+    if not requested:
+        raise ConfigError("configure needs --profile NAME")
+    if not _PROFILE_NAME.match(requested):
+        raise ConfigError(f"{requested!r} cannot be a profile name: no spaces, brackets, # or ;")
+    return requested

@@ -1,0 +1,304 @@
+"""Check the AWS config for what makes credential-process fail, or run far too often."""
+
+import os
+import shlex
+import shutil
+import stat
+import sys
+
+from credential_process import options as options_module
+from credential_process.commands import TOOL_NAME
+from credential_process.errors import EXIT_CONFIG, ConfigError
+
+DESCRIPTION = (
+    "check every profile served by credential-process (or one) and the cache folder; "
+    "print each problem with its fix; exit 0 when clean, 2 otherwise"
+)
+PREFIX = options_module.PREFIX
+# botocore re-runs the process on every credential access once fewer than 15
+# minutes remain, and we refresh ahead too: shorter sessions mean a run per call.
+MIN_COMFORTABLE_SESSION = 45 * 60
+CHAINED_ROLE_MAX = 3600
+STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+# botocore's keys that make a profile's credentials a role session, so that
+# assuming a role with them is role chaining (STS caps those at one hour).
+ROLE_SESSION_KEYS = ("role_arn", "sso_role_name")
+
+
+class Finding:
+    def __init__(self, where, problem, fix):
+        self.where = where
+        self.problem = problem
+        self.fix = fix
+
+
+class Profile:
+    """What the checks of one profile look at."""
+
+    def __init__(self, name, profiles, credentials_sections):
+        self.name = name
+        self.section = profiles[name]
+        self.profiles = profiles
+        self.credentials_sections = credentials_sections
+        self.options = None  # set when the profile's keys load
+
+
+def add_arguments(parser):
+    parser.add_argument("--profile", help="check only this profile (default: every profile with a credential_process)")
+
+
+def run(args):
+    profiles = options_module.profile_sections(options_module.read_ini(options_module.config_path()))
+    credentials = options_module.read_ini(options_module.credentials_path())
+    credentials_sections = {name: dict(credentials.items(name)) for name in credentials.sections()}
+    if args.profile and args.profile not in profiles:
+        raise ConfigError(f"profile {args.profile!r} is not in {options_module.config_path()}")
+    names = [args.profile] if args.profile else [name for name in profiles if uses_a_process(profiles[name])]
+    findings = list(check_environment(names))
+    for name in names:
+        findings.extend(check_profile(Profile(name, profiles, credentials_sections)))
+    findings.extend(check_cache_folder())
+    report(findings, names)
+    return EXIT_CONFIG if findings else 0
+
+
+def uses_a_process(section):
+    """Profiles with a credential_process line (this tool's or another's) or our keys."""
+    return "credential_process" in section or any(key.startswith(PREFIX) for key in section)
+
+
+def check_profile(profile):
+    for check in PROFILE_CHECKS:
+        for finding in check(profile):
+            yield finding
+
+
+def report(findings, names):
+    for finding in findings:
+        sys.stdout.write(f"{finding.where}: {finding.problem}\n    fix: {finding.fix}\n")
+    checked = f"{len(names)} profile{'s' if len(names) != 1 else ''} checked"
+    if findings:
+        sys.stdout.write(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found ({checked})\n")
+    else:
+        sys.stdout.write(f"no problems found ({checked})\n")
+
+
+# -- checks of one profile, in the order they are reported --------------------
+def _role_arn_beside_process(profile):
+    if "role_arn" in profile.section and "credential_process" in profile.section:
+        yield Finding(
+            _where(profile),
+            "sets both role_arn and credential_process: botocore then assumes role_arn itself "
+            "(and wants source_profile), the Go SDK uses the process as the source, the JS SDK ignores role_arn",
+            f"rename role_arn to {PREFIX}role_arn (and source_profile / credential_source to "
+            f"{PREFIX}source_profile / {PREFIX}credential_source) so that only credential-process reads them",
+        )
+
+
+def _static_keys_beside_process(profile):
+    if "credential_process" not in profile.section:
+        return
+    found = [key for key in STATIC_KEYS if key in profile.credentials_sections.get(profile.name, {})]
+    if found:
+        yield Finding(
+            _where(profile),
+            f"[{profile.name}] in {options_module.credentials_path()} has {', '.join(found)}: "
+            "the SDKs use those static keys before credential_process, which never runs",
+            f"remove {', '.join(found)} from [{profile.name}] in {options_module.credentials_path()}",
+        )
+
+
+def _process_line(profile):
+    line = profile.section.get("credential_process")
+    if line is None:
+        return
+    words = _words(line)
+    if not words:
+        yield Finding(_where(profile), f"credential_process cannot be read as a command: {line!r}",
+                      f"run: {TOOL_NAME} configure --profile {profile.name}")
+        return
+    problem = _program_problem(words[0])
+    if problem:
+        yield Finding(_where(profile), problem,
+                      f"use an absolute path; {TOOL_NAME} configure --profile {profile.name} "
+                      "writes the line with this command's absolute path")
+
+
+def _key_values(profile):
+    """Every credential_process_* value its parser refuses, then what only the whole profile shows."""
+    bad = False
+    for spec in options_module.SPECS:
+        raw = profile.section.get(spec.key)
+        if raw is None:
+            continue
+        try:
+            spec.parse(raw.strip(), spec.key)
+        except ConfigError as error:
+            bad = True
+            yield Finding(_where(profile), str(error), _value_fix(spec))
+    if bad or not any(key.startswith(PREFIX) for key in profile.section):
+        return
+    try:
+        profile.options = options_module.load(profile.name, profiles=profile.profiles)
+    except ConfigError as error:
+        named = [spec for spec in options_module.SPECS if spec.key in str(error)]
+        yield Finding(_where(profile), str(error), _value_fix(named[0]) if named else f"see: {TOOL_NAME} --help")
+
+
+def _source(profile):
+    options = profile.options
+    if options is None or not _needs_base(options.method):
+        return
+    if not options.source_profile and not options.credential_source:
+        yield Finding(_where(profile), "names no base credentials to call STS with",
+                      f"set {PREFIX}source_profile (a profile with credentials) or {PREFIX}credential_source")
+        return
+    if options.source_profile is None:
+        return
+    source = options.source_profile
+    if source not in profile.profiles and source not in profile.credentials_sections:
+        yield Finding(_where(profile),
+                      f"its source profile {source!r} is in neither {options_module.config_path()} "
+                      f"nor {options_module.credentials_path()}",
+                      f"add profile {source!r}, or point {PREFIX}source_profile at one that exists")
+        return
+    from credential_process.sources import check_source_chain
+
+    try:
+        check_source_chain(profile.profiles, options)
+    except ConfigError as error:
+        yield Finding(_where(profile), str(error),
+                      "make one profile in the loop take its credentials from somewhere else "
+                      "(static keys, SSO, credential_source)")
+
+
+def _short_session(profile):
+    options = profile.options
+    if options is not None and options.duration_seconds and options.duration_seconds < MIN_COMFORTABLE_SESSION:
+        yield Finding(
+            _where(profile),
+            f"sessions of {options.duration_seconds} s: the SDKs refresh within 15 minutes of expiry, so a "
+            f"session shorter than {MIN_COMFORTABLE_SESSION // 60} minutes spends much of its life "
+            "re-running credential-process on every API call",
+            f"set {PREFIX}duration_seconds to 3600 or more (at least {MIN_COMFORTABLE_SESSION})",
+        )
+
+
+def _chained_role_duration(profile):
+    options = profile.options
+    if (options is None or options.method != "assume-role" or not options.source_profile
+            or (options.duration_seconds or 0) <= CHAINED_ROLE_MAX):
+        return
+    if _is_role_session(profile, options.source_profile):
+        yield Finding(
+            _where(profile),
+            f"asks for {options.duration_seconds} s, but its source {options.source_profile!r} is a role "
+            f"session: STS refuses chained role sessions longer than {CHAINED_ROLE_MAX} s",
+            f"set {PREFIX}duration_seconds to {CHAINED_ROLE_MAX} or less, or use long-term credentials as the source",
+        )
+
+
+PROFILE_CHECKS = (
+    _role_arn_beside_process,
+    _static_keys_beside_process,
+    _process_line,
+    _key_values,
+    _source,
+    _short_session,
+    _chained_role_duration,
+)
+
+
+# -- checks of the surroundings --------------------------------------------------
+def check_environment(names):
+    if names and os.environ.get("AWS_ACCESS_KEY_ID"):
+        yield Finding(
+            "environment",
+            "AWS_ACCESS_KEY_ID is set: the SDKs use it before any profile, so credential_process never runs",
+            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+        )
+
+
+def check_cache_folder():
+    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder
+
+    folder = default_folder()
+    if not os.path.lexists(folder):
+        return
+    try:
+        check_private_folder(folder)
+    except UnsafeFolder as error:
+        yield Finding("cache", f"{error}: the cache is not used", _folder_fix(folder))
+        return
+    except OSError as error:
+        yield Finding("cache", f"{folder} cannot be checked: {error.strerror}", _folder_fix(folder))
+        return
+    mode = stat.S_IMODE(os.lstat(folder).st_mode)
+    if os.name == "posix" and mode & 0o077:
+        yield Finding("cache", f"{folder} is open to other users (mode {mode:o})", f"chmod 700 {shlex.quote(folder)}")
+
+
+# -- helpers ----------------------------------------------------------------------
+def _needs_base(method):
+    import importlib
+
+    from credential_process import flows
+
+    return importlib.import_module(f"credential_process.flows.{flows.MODULES[method]}").NEEDS_BASE
+
+
+def _is_role_session(profile, name):
+    """Whether profile ``name``'s credentials are a role session (botocore's or ours)."""
+    section = profile.profiles.get(name, {})
+    if any(key in section for key in ROLE_SESSION_KEYS):
+        return True
+    if not any(key.startswith(PREFIX) for key in section):
+        return False
+    from credential_process.flows import ASSUMED_ROLE_METHODS
+
+    try:
+        return options_module.load(name, profiles=profile.profiles).method in ASSUMED_ROLE_METHODS
+    except ConfigError:
+        return False  # reported with that profile
+
+
+def _words(line):
+    try:
+        return shlex.split(line)
+    except ValueError:
+        return []
+
+
+def _program_problem(program):
+    """Why the SDKs would fail to start ``program``, or None."""
+    if "~" in program:
+        return (f"credential_process starts with {program!r}: botocore (AWS CLI, boto3) runs the line "
+                "without a shell, so ~ is not expanded")
+    if not os.path.isabs(program):
+        if os.sep in program or "/" in program:
+            return (f"credential_process runs the relative path {program!r}: it depends on the "
+                    "current folder of whatever runs the SDK")
+        if shutil.which(program) is None:
+            return f"credential_process runs {program!r}, which is not on PATH"
+        return None
+    if not (os.path.isfile(program) and os.access(program, os.X_OK)):
+        return f"credential_process runs {program}, which does not exist or is not executable"
+    return None
+
+
+def _value_fix(spec):
+    if spec.name == "duration_seconds":
+        return (f"correct {spec.key}: STS allows 900 to 43200 seconds for roles (at most the role's "
+                "maximum session duration, 3600 when chained), 900 to 129600 for get-session-token "
+                "and get-federation-token")
+    return f"correct {spec.key} ({spec.help})"
+
+
+def _folder_fix(folder):
+    quoted = shlex.quote(folder)
+    return (f"remove it (rm -r {quoted}) and let credential-process create it again, "
+            f"or point CREDENTIAL_PROCESS_CACHE_DIR at a private folder")
+
+
+def _where(profile):
+    return f"profile {profile.name!r}"

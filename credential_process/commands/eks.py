@@ -1,0 +1,61 @@
+"""EKS: ``eks token`` for kubectl's exec plugin, ``eks kubeconfig`` to set kubectl up."""
+
+import json
+import sys
+
+from credential_process import eks
+from credential_process import options as options_module
+
+DESCRIPTION = (
+    "EKS: 'eks token' prints the ExecCredential kubectl asks its exec plugin for (cached while more "
+    "than a minute of it remains); 'eks kubeconfig' adds a cluster, a user running 'eks token' and "
+    "a context to the kubeconfig (aws eks update-kubeconfig without the AWS CLI)"
+)
+
+
+def add_arguments(parser):
+    actions = parser.add_subparsers(dest="action", metavar="{token,kubeconfig}")
+    actions.required = True
+    token = actions.add_parser("token", help="print an ExecCredential for kubectl")
+    token.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    token.add_argument("--cluster-name", required=True, help="the EKS cluster's name")
+    token.add_argument("--profile", help="the profile whose credentials sign the token")
+    token.add_argument("--role-arn", help="sign with this role, assumed with the profile's credentials")
+    kubeconfig = actions.add_parser("kubeconfig", help="merge the cluster into the kubeconfig")
+    kubeconfig.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    kubeconfig.add_argument("--cluster-name", required=True, help="the EKS cluster's name")
+    kubeconfig.add_argument("--profile", help="the profile that calls EKS and signs the tokens")
+    kubeconfig.add_argument("--region", help="the cluster's region (default: the profile's)")
+    kubeconfig.add_argument("--kubeconfig", metavar="PATH",
+                            help="the file to update (default: the first of $KUBECONFIG, else ~/.kube/config)")
+    kubeconfig.add_argument("--alias", metavar="CONTEXT", help="the context's name (default: the cluster's ARN)")
+
+
+def run(args):
+    cluster = eks.check_cluster_name(args.cluster_name)
+    profile = options_module.resolve_profile_name(args.profile)
+    options = options_module.load(profile)
+    if args.action == "token":
+        return print_token(options, cluster, args.role_arn)
+    return write_kubeconfig(options, cluster, args)
+
+
+def print_token(options, cluster, role_arn):
+    entry = eks.token_entry(options, cluster, role_arn)
+    document = eks.exec_credential(entry["token"], eks.exec_api_version())
+    sys.stdout.write(json.dumps(document) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def write_kubeconfig(options, cluster, args):
+    from credential_process.commands import own_command
+    from credential_process.resolver import get_entry
+
+    credentials = get_entry(options)["credentials"]
+    found = eks.describe_cluster(options, credentials, cluster, args.region)
+    path = eks.kubeconfig_path(args.kubeconfig)
+    user_exec = eks.token_command(own_command(), cluster, options.profile)
+    context = eks.update_kubeconfig(path, found, user_exec, args.alias)
+    sys.stdout.write(f"context {context!r} for EKS cluster {cluster!r} written to {path}\n")
+    return 0
