@@ -16,6 +16,7 @@ import sys
 from credential_process import helper_command
 from credential_process.errors import NeedsPersonError
 from credential_process.options import PREFIX
+from credential_process.resolver import in_background_refresh
 
 MFA_PROCESS_TIMEOUT = 60  # ykman waiting for a touch, pass decrypting with gpg-agent
 ASK_TIMEOUT = 300  # a person at a terminal or a dialog
@@ -29,6 +30,8 @@ def mfa_code(options, serial):
     if options.mfa_process:
         output = helper_command.run(options.mfa_process, f"{PREFIX}mfa_process", MFA_PROCESS_TIMEOUT)
         return _checked(output, f"{PREFIX}mfa_process")
+    if in_background_refresh():  # detached, nobody is there: never a terminal or a dialog
+        raise NeedsPersonError(f"a background refresh of {options.profile} cannot ask for an MFA code")
     mode = options.mfa_prompt or "auto"
     question = f"MFA code for {serial} (profile {options.profile}): "
     answer = None

@@ -80,10 +80,17 @@ REFRESH_RETRY_SECONDS = 60
 # A refresher is ended (SIGALRM) after this long, whatever it waits for: the
 # STS budget is 42 s, and an in-process source profile may need as long again.
 REFRESH_TIME_LIMIT = 120
+# Flags a refresher is not given: an MFA code is good once, and was used already.
+NOT_REPLAYED = ("mfa_code",)
+
+
+def in_background_refresh():
+    """True in a refresher: nobody is there to type a code or log in."""
+    return REFRESH_VARIABLE in os.environ
 
 
 def _refresh_wanted(store, key, options, entry):
-    if not options.background_refresh or REFRESH_VARIABLE in os.environ:
+    if not options.background_refresh or in_background_refresh():
         return False
     if not entry_format.refresh_due(entry, options):
         return False
@@ -96,7 +103,8 @@ def start_background_refresh(options, chain, store, key):
     import subprocess
 
     argv = [sys.executable, "-m", "credential_process", f"--profile={options.profile}"]
-    argv += [f"{SPECS_BY_NAME[name].flag}={raw}" for name, raw in sorted(options.flags.items())]
+    argv += [f"{SPECS_BY_NAME[name].flag}={raw}" for name, raw in sorted(options.flags.items())
+             if name not in NOT_REPLAYED]
     env = dict(os.environ, **{REFRESH_VARIABLE: key})
     if chain:
         env[CHAIN_VARIABLE] = json.dumps(chain)

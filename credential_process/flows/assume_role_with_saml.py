@@ -11,6 +11,12 @@ DEFAULT_DURATION = 3600
 ASSERTION_PROCESS_TIMEOUT = 300  # a login helper may wait for a person at a browser
 
 
+def can_refresh_unattended(options):
+    """An assertion file can be read again in the background (an expired one
+    ends the refresh quietly); an assertion process may be a browser login."""
+    return not options.saml_assertion_process
+
+
 def fetch(options, base):
     text, source = read_token_input(
         options, "saml_assertion_file", "saml_assertion_process", ASSERTION_PROCESS_TIMEOUT)
