@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 
 import filelock
 import pytest
@@ -126,3 +127,40 @@ def _kill(pid):
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+# -- flows that may need a person ---------------------------------------------------------
+MFA_SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+
+
+@pytest.mark.moto("open")  # moto rejects GetSessionToken credentials while enforcing auth
+@pytest.mark.parametrize("code_source, renewals", [("dialog", 0), ("mfa_process", 1)])
+def test_mfa_refresh_asks_nobody_unless_the_code_is_at_hand(home, aws_world, sts_proxy, run_tool, tmp_path,
+                                                           code_source, renewals):
+    """The MFA session has expired: renewing needs a code.  A stand-in zenity
+    (with a display) would answer a dialog: the refresher must never open it;
+    with an mfa_process the code is at hand and the renewal happens."""
+    keys = {"mfa_serial": MFA_SERIAL}
+    if code_source == "mfa_process":
+        keys["mfa_process"] = "echo 123456"
+    write_role_profiles(home, aws_world, names=("mfa",), **keys)
+    bin_dir, asked = tmp_path / "bin", tmp_path / "asked"
+    bin_dir.mkdir()
+    (bin_dir / "zenity").write_text(f"#!/bin/sh\ntouch '{asked}'\necho 424242\n")
+    (bin_dir / "zenity").chmod(0o755)
+    env = dict(home.env, DISPLAY=":99", PATH=f"{bin_dir}:{os.environ['PATH']}")
+
+    first = run_tool("--profile mfa --mfa-code 123456", env)
+    assert first.returncode == 0, first.stderr
+    entries = {json.loads(path.read_text())["profile"]: path for path in entry_files(home)}
+    entries.pop(next(name for name in entries if name.startswith("MFA session"))).unlink()
+    set_remaining(entries["mfa"], DUE)
+    sts_proxy.reset_counts()
+
+    served = run_tool("--profile mfa", env)
+    assert served.returncode == 0, served.stderr
+    assert wait_until(lambda: entries["mfa"].with_suffix(".refresh").exists(), timeout=10)
+    assert _no_refresher_left(home)
+    assert not asked.exists(), "a background refresh opened an MFA dialog"
+    assert sts_proxy.count("AssumeRole") == renewals
+    assert sts_proxy.count("GetSessionToken") == renewals
