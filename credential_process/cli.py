@@ -9,7 +9,9 @@ from credential_process import __version__
 from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, redact
 
 # name (also the module's in credential_process.commands) -> one line of help
-COMMANDS = {}
+COMMANDS = {
+    "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
+}
 DEFAULT_COMMAND = "process"
 EPILOG = (
     "exit codes: 0 success, 1 AWS refused or could not be reached, "

@@ -142,7 +142,9 @@ SPECS = (
     Spec("source_profile", _text, None, "the profile whose credentials call STS"),
     Spec("credential_source", _choice("Environment", "Ec2InstanceMetadata", "EcsContainer"),
          None, "where the base credentials come from, instead of a source profile"),
-    Spec("cache", _choice("file", "none"), "file", "where sessions are cached",
+    Spec("source_keyring", _name(1, 64), None,
+         "the name of keys stored with 'credential-process keys add' to use as base credentials"),
+    Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
     Spec("lock_timeout", _integer(1, 3600), 55, "seconds to wait for another process's refresh",
          affects_answer=False),
@@ -248,7 +250,7 @@ def infer_method(values):
 
 
 # Where base credentials come from: at most one may be set.
-SOURCE_KEYS = ("source_profile", "credential_source")
+SOURCE_KEYS = ("source_profile", "credential_source", "source_keyring")
 
 
 def _check_one_source(values, profile):
