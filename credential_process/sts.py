@@ -3,8 +3,10 @@ retries and the translation of botocore's errors into ours.
 
 Timeout budget (written down because the Go SDK kills a credential_process
 after 60 s): connect 3 s, read 9 s, 3 attempts in botocore's standard retry
-mode, whose backoff before attempts 2 and 3 is at most 2 s and 4 s.  Worst
-case 3 x (3 + 9) + 2 + 4 = 42 s, under 45 s.
+mode, whose backoff before attempts 2 and 3 is at most 1 s and 2 s (recent
+botocore waits only 0.05 s and 0.1 s after a timeout; x-amz-retry-after can
+add up to 5 s, but only after a quick throttling answer, not a timeout).
+Worst case, every attempt timing out: 3 x (3 + 9) + 1 + 2 = 39 s, under 45 s.
 """
 
 import os

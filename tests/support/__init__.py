@@ -1,0 +1,1 @@
+"""Test support code: a moto server runner and an STS fault-injecting proxy."""
