@@ -101,12 +101,9 @@ def refusal_reason(found):
     )
     empty_chainer = type(found).__name__ == "ChainerBackend" and target is found
     if module in ("keyring.backends.fail", "keyring.backends.null") or empty_chainer:
-        reason = "no usable keyring was found"
-        if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-            reason += " (there is no D-Bus session: DBUS_SESSION_BUS_ADDRESS is unset)"
-        return f"{reason}; keyring chose {name}, which stores nothing: {advice}"
+        return f"no usable keyring was found{_dbus_hint()}; keyring chose {name}, which stores nothing: {advice}"
     if module.startswith("keyrings.alt") and "plaintext" in type(target).__name__.lower():
-        return f"the keyring backend {name} keeps secrets in plain text on disk: {advice}"
+        return f"the keyring backend {name} keeps secrets in plain text on disk{_dbus_hint()}: {advice}"
     return None
 
 

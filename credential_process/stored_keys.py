@@ -115,6 +115,7 @@ def listing():
 
     Names the keyring no longer has are dropped from the index.
     """
+    keystore.backend()  # a refused or missing keyring says so even when nothing is indexed
     rows = []
     for name in sorted(read_index()):
         record = load(name)

@@ -1,6 +1,7 @@
 """``keys``: long-term IAM keys kept in the OS keyring instead of ~/.aws/credentials."""
 
 import getpass
+import io
 import os
 import sys
 import time
@@ -102,10 +103,12 @@ def _ask_for_keys():
 
 
 def _open_terminal(why):
+    """The controlling terminal as a text stream (unbuffered: a tty cannot seek)."""
     try:
-        return open("CON" if os.name == "nt" else "/dev/tty", "r+", encoding="utf-8")
+        raw = io.FileIO("CONIN$" if os.name == "nt" else "/dev/tty", "r+")
     except OSError:
         raise NeedsPersonError(why) from None
+    return io.TextIOWrapper(raw, encoding="utf-8", line_buffering=True)
 
 
 def _confirm(question):
