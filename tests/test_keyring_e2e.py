@@ -1,6 +1,7 @@
 """Keys in a real Secret Service (gnome-keyring-daemon on a private D-Bus bus),
 used end to end against moto with IAM authentication enforced."""
 
+import base64
 import json
 import os
 import pty
@@ -211,9 +212,10 @@ def test_insecure_backends_are_refused_unless_allowed(home, aws_world, run_tool,
     if backend.startswith("keyrings.alt"):
         allowed = run_tool(["keys", "add", "k", "--env"], dict(env, CREDENTIAL_PROCESS_ALLOW_INSECURE_KEYRING="1"))
         assert allowed.returncode == 0, allowed.stderr
-        # As the user accepted: the secret sits (base64-encoded, no key) in a file in HOME.
+        # As the user accepted: the secret sits, base64-encoded with no key, in a file in HOME.
         stored = home.path / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
-        assert "[credential-process]" in stored.read_text()
+        encoded = "".join(stored.read_text().split("k =", 1)[1].split())
+        assert aws_world.secret_access_key in base64.b64decode(encoded).decode()
 
 
 def test_no_dbus_session_is_a_configuration_error(home, run_tool):
