@@ -17,8 +17,6 @@ session with its token, so this store refuses to open there.
 import contextlib
 import json
 
-import filelock
-
 from credential_process import keystore
 from credential_process.cache.files import (
     FileStore, UnsafeFolder, ensure_private_folder, parse, warn, write_private_file,
@@ -97,11 +95,13 @@ class KeyringStore:
                 else:
                     index[key] = row
                 write_private_file(self.files.folder, self.index_path, json.dumps(index, sort_keys=True).encode())
-        except (OSError, UnsafeFolder, filelock.Timeout) as error:
+        except (OSError, UnsafeFolder, TimeoutError) as error:  # filelock.Timeout is a TimeoutError
             warn(f"could not update the keyring cache index {self.index_path} ({error})")
 
     @contextlib.contextmanager
     def _index_lock(self):
+        import filelock  # only writers need it: a hit stays lighter
+
         with filelock.FileLock(self.index_path + ".lock", timeout=_INDEX_LOCK_TIMEOUT, mode=0o600):
             yield
 
