@@ -10,7 +10,12 @@ from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessEr
 
 # name (also the module's in credential_process.commands) -> one line of help
 COMMANDS = {
+    "export": "print the credentials as shell variable assignments (env, fish, powershell, ...)",
+    "exec": "run a command with the credentials (or a refreshing local endpoint)",
+    "whoami": "show the caller identity of a profile and how long its credentials last",
+    "cache": "list or clear the cached sessions",
     "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
+    "completion": "print the shell completion script for bash, zsh or fish",
 }
 DEFAULT_COMMAND = "process"
 EPILOG = (

@@ -16,7 +16,8 @@ PREFIX = "credential_process_"
 MAX_VALUE_LENGTH = 64 * 1024  # no option has a reason to be longer
 
 _NAME_CHARS = re.compile(r"^[\w+=,.@-]*$")
-_ARN = re.compile(r"^arn:aws[\w-]*:[\w-]+:[\w-]*:\d*:\S+$")
+# The account is digits, or "aws" for AWS managed policies (arn:aws:iam::aws:policy/...).
+_ARN = re.compile(r"^arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d*|aws):\S+$")
 
 
 # -- value parsers: each takes the raw text and the key name, returns the value
@@ -74,6 +75,22 @@ def _name(low, high):
     return parse
 
 
+_MFA_SERIAL = re.compile(r"^[\w+=/:,.@-]{9,256}$")
+_MFA_CODE = re.compile(r"^\d{6}$")
+
+
+def _mfa_serial(value, key):
+    if not _MFA_SERIAL.match(value):
+        raise ConfigError(f"{key} must be an MFA device ARN or serial number, not {value!r}")
+    return value
+
+
+def _mfa_code(value, key):
+    if not _MFA_CODE.match(value):
+        raise ConfigError(f"{key} must be the 6 digits the MFA device shows")
+    return value
+
+
 def _comma_list(value, key):
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -106,15 +123,17 @@ def _policy_json(value, key):
 class Spec:
     """One ``credential_process_*`` key."""
 
-    __slots__ = ("name", "parse", "default", "help", "affects_answer")
+    __slots__ = ("name", "parse", "default", "help", "affects_answer", "flag_only")
 
-    def __init__(self, name, parse, default, help, affects_answer=True):
+    def __init__(self, name, parse, default, help, affects_answer=True, flag_only=False):
         self.name = name
         self.parse = parse
         self.default = default
         self.help = help
         # False for keys that change how we work, not which credentials STS returns.
         self.affects_answer = affects_answer
+        # True for command-line flags that have no config key (--mfa-code).
+        self.flag_only = flag_only
 
     @property
     def key(self):
@@ -125,14 +144,32 @@ class Spec:
         return "--" + self.name.replace("_", "-")
 
 
+METHODS = (
+    "assume-role", "get-session-token", "assume-role-with-saml",
+    "assume-role-with-web-identity", "get-federation-token",
+)
+# The longest session each flow allows (AssumeRole's own 900-43200, and
+# GetSessionToken's and GetFederationToken's 900-129600).
+MAX_DURATION = {
+    "assume-role": 43200,
+    "assume-role-with-saml": 43200,
+    "assume-role-with-web-identity": 43200,
+    "get-session-token": 129600,
+    "get-federation-token": 129600,
+}
+MIN_DURATION = 900
+
 SPECS = (
-    Spec("method", _choice("assume-role"), None,
+    Spec("method", _choice(*METHODS), None,
          "the STS flow; inferred from the other keys when absent"),
     Spec("role_arn", _arn, None, "the role to assume"),
     Spec("role_session_name", _name(2, 64), None,
          "the session name (default: derived from the user and host)"),
     Spec("external_id", _name(2, 1224), None, "the external ID the role's trust policy asks for"),
-    Spec("duration_seconds", _integer(900, 43200), None, "session length in seconds"),
+    # Checked against the flow's own range once the flow is known (_check_duration).
+    Spec("duration_seconds", _integer(float("-inf"), float("inf")), None,
+         "session length in seconds (900-43200; 900-129600 for get-session-token "
+         "and get-federation-token)"),
     Spec("policy", _policy_json, None, "an inline session policy (JSON)"),
     Spec("policy_file", _text, None, "a file holding an inline session policy (JSON)"),
     Spec("policy_arns", _arn_list, (), "managed session policies, comma-separated ARNs"),
@@ -142,6 +179,26 @@ SPECS = (
     Spec("source_profile", _text, None, "the profile whose credentials call STS"),
     Spec("credential_source", _choice("Environment", "Ec2InstanceMetadata", "EcsContainer"),
          None, "where the base credentials come from, instead of a source profile"),
+    Spec("mfa_serial", _mfa_serial, None, "the MFA device (its ARN, or a hardware serial number)"),
+    Spec("mfa_session_duration", _integer(MIN_DURATION, 129600), None,
+         "length of the MFA session shared by role profiles (default 43200)"),
+    Spec("mfa_process", _text, None,
+         "a shell command that prints the MFA code", affects_answer=False),
+    Spec("mfa_prompt", _choice("auto", "terminal", "dialog", "none"), "auto",
+         "where to ask for the MFA code when there is no mfa_process", affects_answer=False),
+    Spec("mfa_code", _mfa_code, None, "the current MFA code (a flag only)",
+         affects_answer=False, flag_only=True),
+    Spec("saml_assertion_process", _text, None,
+         "a shell command that prints the base64 SAMLResponse"),
+    Spec("saml_assertion_file", _text, None, "a file holding the base64 SAMLResponse"),
+    Spec("principal_arn", _arn, None,
+         "the SAML provider (default: the one paired with the role in the assertion)"),
+    Spec("web_identity_token_file", _text, None,
+         "a file holding the OIDC token (read again at every refresh)"),
+    Spec("web_identity_token_process", _text, None, "a shell command that prints the OIDC token"),
+    Spec("provider_id", _name(4, 2048), None,
+         "the OAuth 2.0 provider of the web identity token (www.amazon.com, graph.facebook.com)"),
+    Spec("federation_name", _name(2, 32), None, "the federated user's name (get-federation-token)"),
     Spec("source_keyring", _name(1, 64), None,
          "the name of keys stored with 'credential-process keys add' to use as base credentials"),
     Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
@@ -229,12 +286,24 @@ def load(name, flags=None, profiles=None):
     if name not in profiles and not given:
         raise ConfigError(f"profile {name!r} is not in {path}")
     section = profiles.get(name, {})
+    keyed_flags = [key for key in given if not SPECS_BY_NAME[key].flag_only]
+    if not keyed_flags and not any(key.startswith(PREFIX) for key in section):
+        raise ConfigError(
+            f"profile {name!r} sets no {PREFIX}role_arn nor any other {PREFIX}* key: this tool "
+            f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX}"
+        )
     values = {}
     for spec in SPECS:
-        raw = given.get(spec.name, section.get(spec.key))
+        raw = given.get(spec.name, None if spec.flag_only else section.get(spec.key))
         values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
-    values["method"] = values["method"] or infer_method(values)
-    _check_one_source(values, name)
+    for group in EXCLUSIVE_KEYS:
+        _check_at_most_one(values, group, name)
+    values["method"], chosen_by = choose_method(values)
+    if values["method"] == "assume-role-with-web-identity":
+        _web_identity_defaults(values, name)
+    _check_keys_fit_method(values, chosen_by, name)
+    _check_required(values, name)
+    _check_duration(values, name)
     if values["policy_file"] is not None:
         if values["policy"] is not None:
             raise ConfigError(f"profile {name!r} sets both {PREFIX}policy and {PREFIX}policy_file")
@@ -242,21 +311,127 @@ def load(name, flags=None, profiles=None):
     return Options(name, path, section, values)
 
 
+# The key whose presence names a flow, in the order infer_method looks for them.
+_METHOD_MARKERS = (
+    ("saml_assertion_process", "assume-role-with-saml"),
+    ("saml_assertion_file", "assume-role-with-saml"),
+    ("web_identity_token_file", "assume-role-with-web-identity"),
+    ("web_identity_token_process", "assume-role-with-web-identity"),
+    ("federation_name", "get-federation-token"),
+    ("role_arn", "assume-role"),
+)
+
+
 def infer_method(values):
     """The flow a profile asks for, from its own keys only (never the environment)."""
-    if values["role_arn"]:
-        return "assume-role"
-    raise ConfigError(f"the profile sets no {PREFIX}role_arn: nothing to assume")
+    return choose_method(values)[0]
 
 
-# Where base credentials come from: at most one may be set.
+def choose_method(values):
+    """(method, the spec name that chose it: "method", a marker key, or None)."""
+    if values.get("method"):
+        return values["method"], "method"
+    for name, method in _METHOD_MARKERS:
+        if values.get(name):
+            return method, name
+    return "get-session-token", None
+
+
+_ASSUMED = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
+_SIGNED = ("assume-role", "get-session-token", "get-federation-token")
+# Keys that only some flows read; setting one for another flow contradicts the
+# key that chose the flow.  Keys not listed here apply to every flow.
+FLOWS_OF_KEY = {
+    "role_arn": _ASSUMED,
+    "role_session_name": ("assume-role", "assume-role-with-web-identity"),
+    "external_id": ("assume-role",),
+    "tags": ("assume-role", "get-federation-token"),
+    "transitive_tag_keys": ("assume-role",),
+    "source_identity": ("assume-role",),
+    "policy": _ASSUMED + ("get-federation-token",),
+    "policy_file": _ASSUMED + ("get-federation-token",),
+    "policy_arns": _ASSUMED + ("get-federation-token",),
+    "source_profile": _SIGNED,
+    "credential_source": _SIGNED,
+    "source_keyring": _SIGNED,
+    "mfa_serial": ("assume-role", "get-session-token"),
+    "mfa_session_duration": ("assume-role",),
+    "mfa_process": ("assume-role", "get-session-token"),
+    "saml_assertion_process": ("assume-role-with-saml",),
+    "saml_assertion_file": ("assume-role-with-saml",),
+    "principal_arn": ("assume-role-with-saml",),
+    "web_identity_token_file": ("assume-role-with-web-identity",),
+    "web_identity_token_process": ("assume-role-with-web-identity",),
+    "provider_id": ("assume-role-with-web-identity",),
+    "federation_name": ("get-federation-token",),
+}
+
+# Groups of keys of which at most one may be set.
 SOURCE_KEYS = ("source_profile", "credential_source", "source_keyring")
+EXCLUSIVE_KEYS = (
+    SOURCE_KEYS,
+    ("policy", "policy_file"),
+    ("saml_assertion_process", "saml_assertion_file"),
+    ("web_identity_token_file", "web_identity_token_process"),
+)
 
 
-def _check_one_source(values, profile):
-    given = [PREFIX + name for name in SOURCE_KEYS if values.get(name)]
+def _check_at_most_one(values, names, profile):
+    given = [PREFIX + name for name in names if values.get(name)]
     if len(given) > 1:
         raise ConfigError(f"profile {profile!r} sets {' and '.join(given)}: choose one")
+
+
+def _check_keys_fit_method(values, chosen_by, profile):
+    method = values["method"]
+    for name, flows in FLOWS_OF_KEY.items():
+        if values.get(name) and method not in flows:
+            reason = f"{PREFIX}{chosen_by} chooses {method}" if chosen_by else f"the flow is {method}"
+            raise ConfigError(
+                f"profile {profile!r} sets {PREFIX}{name}, which contradicts {PREFIX}"
+                f"{chosen_by or 'method'} ({reason}; {PREFIX}{name} is for {' or '.join(flows)})"
+            )
+
+
+def _check_required(values, profile):
+    method = values["method"]
+    missing = None
+    if method in _ASSUMED and not values["role_arn"]:
+        missing = "role_arn"
+    elif method == "assume-role-with-saml" and not (
+            values["saml_assertion_process"] or values["saml_assertion_file"]):
+        missing = "saml_assertion_process or credential_process_saml_assertion_file"
+    elif method == "assume-role-with-web-identity" and not (
+            values["web_identity_token_file"] or values["web_identity_token_process"]):
+        missing = "web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)"
+    elif method == "get-federation-token" and not values["federation_name"]:
+        missing = "federation_name"
+    if missing:
+        raise ConfigError(f"profile {profile!r} uses {method} but sets no {PREFIX}{missing}")
+
+
+def _check_duration(values, profile):
+    duration, method = values["duration_seconds"], values["method"]
+    if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION[method]:
+        raise ConfigError(
+            f"{PREFIX}duration_seconds of profile {profile!r} must be between {MIN_DURATION} and "
+            f"{MAX_DURATION[method]} for {method}, not {duration}"
+        )
+
+
+def _web_identity_defaults(values, profile):
+    """The standard variables, as defaults, for a profile that is web identity by its own keys."""
+    defaults = (
+        ("web_identity_token_file", "AWS_WEB_IDENTITY_TOKEN_FILE"),
+        ("role_arn", "AWS_ROLE_ARN"),
+        ("role_session_name", "AWS_ROLE_SESSION_NAME"),
+    )
+    for name, variable in defaults:
+        if name == "web_identity_token_file" and values["web_identity_token_process"]:
+            continue
+        raw = os.environ.get(variable)
+        if not values[name] and raw:
+            values[name] = _parse(SPECS_BY_NAME[name], raw, profile)
 
 
 def _parse(spec, raw, profile):

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 import botocore.config
 import botocore.exceptions
 import botocore.session
-from botocore import UNSIGNED
+from botocore import UNSIGNED, xform_name
 
 from credential_process import __version__
 from credential_process.errors import AwsError, ConfigError
@@ -66,16 +66,20 @@ def client(options, credentials=None, service="sts"):
 
 def call(sts_client, operation, **params):
     """Run one API call; returns (response, server clock minus ours in seconds)."""
-    method = getattr(sts_client, _snake(operation))
+    method = getattr(sts_client, xform_name(operation))
     before = time.time()
     try:
         response = method(**params)
     except botocore.exceptions.ClientError as error:
         details = error.response.get("Error", {})
-        raise AwsError(
+        refused = AwsError(
             f"{_service(sts_client)} {operation} refused: "
             f"{details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
-        ) from None
+        )
+        # For flows that react to one kind of refusal (a rejected MFA code, the role chaining limit).
+        refused.code = details.get("Code")
+        refused.aws_message = details.get("Message", "")
+        raise refused from None
     except (botocore.exceptions.EndpointConnectionError,
             botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError) as error:
@@ -93,10 +97,6 @@ def _skew(response, local_time):
         return parsedate_to_datetime(date).timestamp() - local_time
     except (TypeError, ValueError):
         return 0.0
-
-
-def _snake(operation):
-    return "".join("_" + char.lower() if char.isupper() else char for char in operation).lstrip("_")
 
 
 def _service(sts_client):

@@ -44,12 +44,21 @@ def cache_key(options, extra=None):
         "profile": options.profile,
         "options": options.answer_inputs(),
         "base": base_identity(options),
-        "endpoint": {
-            "environment": {name: os.environ.get(name) for name in _ENDPOINT_VARIABLES},
-            "profile": {key: options.section.get(key) for key in _ENDPOINT_KEYS},
-        },
+        "endpoint": endpoint_inputs(options),
         "extra": extra,
     }
+    return hash_key(material)
+
+
+def endpoint_inputs(options):
+    """Everything that decides which STS endpoint (and so which account's STS) answers."""
+    return {
+        "environment": {name: os.environ.get(name) for name in _ENDPOINT_VARIABLES},
+        "profile": {key: options.section.get(key) for key in _ENDPOINT_KEYS},
+    }
+
+
+def hash_key(material):
     encoded = json.dumps(material, sort_keys=True, default=list).encode()
     return hashlib.sha256(encoded).hexdigest()[:40]
 

@@ -5,13 +5,22 @@ credentials) and ``fetch(options, base)``, which returns a new cache entry.
 """
 
 import importlib
+import sys
 from datetime import timezone
 
+from credential_process import sts
 from credential_process.cache.entry import make_entry
+from credential_process.errors import AwsError, ConfigError
 
 MODULES = {
     "assume-role": "assume_role",
+    "get-session-token": "get_session_token",
+    "assume-role-with-saml": "assume_role_with_saml",
+    "assume-role-with-web-identity": "assume_role_with_web_identity",
+    "get-federation-token": "get_federation_token",
 }
+# Flows whose credentials are a role session: AssumeRole signed with them is role chaining.
+ASSUMED_ROLE_METHODS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
 
 
 def run(options, chain, resolve_profile):
@@ -41,3 +50,70 @@ def account_of(arn):
     """The account ID in an ARN (arn:aws:sts::123456789012:assumed-role/...)."""
     parts = (arn or "").split(":")
     return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+
+
+def require_long_term(options, base, operation):
+    """GetSessionToken and GetFederationToken refuse temporary credentials: say so plainly."""
+    if base.get("SessionToken"):
+        raise ConfigError(
+            f"{operation} needs long-term IAM user access keys, but the base credentials of "
+            f"profile {options.profile!r} are temporary (they carry a session token): point "
+            "credential_process_source_profile at a profile holding an IAM user's access keys"
+        )
+
+
+def call_with_mfa(sts_client, operation, serial, **params):
+    """``sts.call``, reporting a rejected MFA code as such."""
+    try:
+        return sts.call(sts_client, operation, **params)
+    except AwsError as error:
+        if getattr(error, "code", None) == "AccessDenied" and "multifactorauthentication" in (
+                getattr(error, "aws_message", "") or "").lower():
+            raise AwsError(
+                f"the MFA code for {serial} was rejected ({operation}: {error.aws_message}); "
+                "nothing was cached: try again with the next code"
+            ) from None
+        raise
+
+
+def notice(message):
+    """A remark on stderr (the SDK shows it only on failure; a terminal user sees it)."""
+    sys.stderr.write(f"credential-process: {message}\n")
+
+
+def policy_params(options):
+    """The session-policy parameters every flow but GetSessionToken takes, when set."""
+    params = {}
+    if options.policy:
+        params["Policy"] = options.policy
+    if options.policy_arns:
+        params["PolicyArns"] = [{"arn": arn} for arn in options.policy_arns]
+    return params
+
+
+MAX_INPUT_BYTES = 1024 * 1024
+
+
+def read_token_input(options, file_spec, process_spec, timeout):
+    """The text in the profile's ``file_spec`` file, or printed by its ``process_spec``
+    command: a SAML assertion or an OIDC token, read afresh at every refresh."""
+    import os
+
+    from credential_process import helper_command
+    from credential_process.options import PREFIX
+
+    command = getattr(options, process_spec)
+    if command:
+        return helper_command.run(command, PREFIX + process_spec, timeout), PREFIX + process_spec
+    path = os.path.expanduser(getattr(options, file_spec))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"cannot read {PREFIX}{file_spec} {path}: {error.strerror or error}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise ConfigError(f"{PREFIX}{file_spec} {path} is larger than {MAX_INPUT_BYTES} bytes")
+    try:
+        return data.decode("utf-8").strip(), path
+    except UnicodeDecodeError:
+        raise ConfigError(f"{PREFIX}{file_spec} {path} is not UTF-8 text") from None

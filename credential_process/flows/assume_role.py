@@ -1,35 +1,93 @@
-"""AssumeRole: role credentials signed by the profile's base credentials."""
+"""AssumeRole, with MFA and role chaining.
+
+MFA: over long-term keys, AssumeRole is signed with the shared MFA session
+(GetSessionToken with the code, cached apart from the profile) and needs no
+code; over temporary keys (GetSessionToken refuses them) the code goes to
+AssumeRole itself.
+
+Chaining: AWS caps a role session signed by another role session at one
+hour.  When this tool made the base credentials we know their flow; when it
+did not and they are temporary, STS's ValidationError tells, and we retry
+once at the cap.
+"""
 
 import getpass
 import re
 import socket
 
 from credential_process import sts
-from credential_process.flows import account_of, session_entry
+from credential_process.errors import AwsError
+from credential_process.flows import (
+    ASSUMED_ROLE_METHODS, account_of, call_with_mfa, notice, policy_params, session_entry,
+)
 
 NEEDS_BASE = True
 DEFAULT_DURATION = 3600
+CHAINED_MAX_DURATION = 3600
 
 
 def fetch(options, base):
-    duration = options.duration_seconds or DEFAULT_DURATION
+    params = _params(options)
+    signing = base
+    if options.mfa_serial:
+        if base.get("SessionToken"):
+            from credential_process.prompt import mfa_code
+
+            params.update(SerialNumber=options.mfa_serial, TokenCode=mfa_code(options, options.mfa_serial))
+        else:
+            from credential_process.flows.get_session_token import DEFAULT_MFA_DURATION, mfa_session
+
+            duration = options.mfa_session_duration or DEFAULT_MFA_DURATION
+            signing = dict(mfa_session(options, base, duration)["credentials"], method="get-session-token")
+    if signing.get("method") in ASSUMED_ROLE_METHODS:
+        params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
+    response, skew = _assume_role(options, signing, params)
+    account = account_of(response["AssumedRoleUser"]["Arn"])
+    return session_entry(options, response["Credentials"], skew, params["DurationSeconds"], account)
+
+
+def _params(options):
     params = {
         "RoleArn": options.role_arn,
         "RoleSessionName": options.role_session_name or default_session_name(),
-        "DurationSeconds": duration,
+        "DurationSeconds": options.duration_seconds or DEFAULT_DURATION,
     }
     optional = {
         "ExternalId": options.external_id,
-        "Policy": options.policy,
-        "PolicyArns": [{"arn": arn} for arn in options.policy_arns],
         "Tags": [{"Key": key, "Value": value} for key, value in options.tags],
         "TransitiveTagKeys": list(options.transitive_tag_keys),
         "SourceIdentity": options.source_identity,
     }
     params.update({name: value for name, value in optional.items() if value})
-    response, skew = sts.call(sts.client(options, base), "AssumeRole", **params)
-    account = account_of(response["AssumedRoleUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, duration, account)
+    params.update(policy_params(options))
+    return params
+
+
+def _assume_role(options, signing, params):
+    client = sts.client(options, signing)
+    try:
+        return call_with_mfa(client, "AssumeRole", options.mfa_serial, **params)
+    except AwsError as error:
+        # Temporary base credentials from elsewhere: only STS knows whether they are a role session.
+        unknown_base = signing.get("method") is None and signing.get("SessionToken")
+        if not (unknown_base and _is_chaining_limit(error) and params["DurationSeconds"] > CHAINED_MAX_DURATION):
+            raise
+    params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
+    return call_with_mfa(client, "AssumeRole", options.mfa_serial, **params)
+
+
+def _chained_duration(options, asked):
+    if asked > CHAINED_MAX_DURATION:
+        notice(
+            f"profile {options.profile!r} asks for {asked} s, but its base credentials are a role "
+            f"session and AWS caps a chained role session at {CHAINED_MAX_DURATION} s: using that"
+        )
+    return min(asked, CHAINED_MAX_DURATION)
+
+
+def _is_chaining_limit(error):
+    return getattr(error, "code", None) == "ValidationError" and "chaining" in (
+        getattr(error, "aws_message", "") or "").lower()
 
 
 def default_session_name():

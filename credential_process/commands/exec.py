@@ -1,0 +1,135 @@
+"""exec: run a command with the profile's credentials in its environment."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+from credential_process import options as options_module
+from credential_process.commands import _profile
+from credential_process.errors import ConfigError
+from credential_process.output import container_json, environment_variables
+from credential_process.resolver import CHAIN_VARIABLE, get_entry
+
+DESCRIPTION = (
+    "run COMMAND with the profile's credentials in its environment:\n"
+    "  credential-process exec --profile dev -- terraform plan\n"
+    "With --server the credentials come from a private endpoint on 127.0.0.1 that the\n"
+    "child's SDK asks again whenever they near expiry: for commands that outlive them."
+)
+# Set in the child: the profile its credentials belong to.
+MARKER = "CREDENTIAL_PROCESS_EXEC_PROFILE"
+# Would send the child's SDK back into a profile, or through our loop guard.
+PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", CHAIN_VARIABLE)
+# Credential sources an SDK tries before the container endpoint.
+COMPETING_VARIABLES = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+)
+# Keys that give the default profile credentials of its own.
+DEFAULT_PROFILE_SOURCES = (
+    "aws_access_key_id", "credential_process", "role_arn", "web_identity_token_file",
+    "sso_session", "sso_start_url",
+)
+FORWARDED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def add_arguments(parser):
+    parser.add_argument("--server", action="store_true",
+                        help="serve the credentials from a local endpoint (refreshed as needed) "
+                             "instead of fixed variables")
+    parser.add_argument("--allow-nested", action="store_true",
+                        help="run even inside an exec of another profile")
+    _profile.add_arguments(parser)
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS ...]")
+
+
+def run(args):
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        raise ConfigError("exec needs a command to run: credential-process exec --profile P -- COMMAND")
+    refuse_nesting(options_module.resolve_profile_name(args.profile), args.allow_nested)
+    options = options_module.from_args(args)
+    entry = get_entry(options)  # fails before anything starts when there are no credentials
+    env = child_environment(os.environ, options.profile)
+    if not args.server:
+        env.update(environment_variables(entry["credentials"], _profile.region(options)))
+        return run_child(command, env)
+    from credential_process.container_server import CredentialsServer
+
+    warn_about_default_profile()
+    _set_region(env, _profile.region(options))
+    with CredentialsServer(lambda: container_json(get_entry(options)["credentials"])) as server:
+        for name in COMPETING_VARIABLES:
+            env.pop(name, None)
+        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.token
+        return run_child(command, env)
+
+
+def refuse_nesting(profile, allowed):
+    outer = os.environ.get(MARKER)
+    if outer and outer != profile and not allowed:
+        raise ConfigError(
+            f"already inside 'credential-process exec' for profile {outer!r}; "
+            f"running profile {profile!r} inside it mixes two identities (use --allow-nested if meant)"
+        )
+
+
+def child_environment(environ, profile):
+    env = {name: value for name, value in environ.items() if name not in PROFILE_VARIABLES}
+    env[MARKER] = profile
+    return env
+
+
+def _set_region(env, region):
+    if region:
+        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
+
+
+def warn_about_default_profile():
+    """SDKs try the default profile before the container endpoint: say when it would win."""
+    for path in (options_module.config_path(), options_module.credentials_path()):
+        try:
+            section = options_module.profile_sections(options_module.read_ini(path)).get("default", {})
+        except ConfigError:
+            continue
+        found = [key for key in DEFAULT_PROFILE_SOURCES if section.get(key)]
+        if found:
+            sys.stderr.write(
+                f"credential-process: warning: [default] in {path} sets {', '.join(found)}: the child's "
+                "SDK will use those credentials, not the endpoint of exec --server\n"
+            )
+
+
+def run_child(command, env):
+    """Run the command, forwarding signals; its exit code (128+N when killed by signal N)."""
+    child = None
+    pending = []
+
+    def forward(signum, frame):
+        if child is None:
+            pending.append(signum)
+        elif child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
+    try:
+        try:
+            child = subprocess.Popen(command, env=env)
+        except OSError as error:
+            # The shells' codes: 127 not found, 126 found but not runnable.
+            sys.stderr.write(f"credential-process: cannot run {command[0]}: {error.strerror}\n")
+            return 127 if isinstance(error, FileNotFoundError) else 126
+        for signum in pending:
+            child.send_signal(signum)
+        code = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code

@@ -1,0 +1,45 @@
+"""whoami: who the profile's credentials are, and how long they have left."""
+
+import json
+import sys
+
+from credential_process.cache.entry import remaining
+from credential_process.commands import _profile
+from credential_process.output import time_left
+
+DESCRIPTION = "show the caller identity of a profile's credentials (STS GetCallerIdentity)"
+
+
+def add_arguments(parser):
+    parser.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
+    _profile.add_arguments(parser)
+
+
+def run(args):
+    from credential_process import sts
+
+    options, entry = _profile.resolve(args)
+    identity, _ = sts.call(sts.client(options, entry["credentials"]), "GetCallerIdentity")
+    seconds = int(remaining(entry))
+    report = {
+        "Profile": options.profile,
+        "Account": identity["Account"],
+        "Arn": identity["Arn"],
+        "UserId": identity["UserId"],
+        "Flow": entry.get("method"),
+        "Expiration": entry["credentials"]["Expiration"],
+        "ExpiresInSeconds": seconds,
+    }
+    if args.json:
+        sys.stdout.write(json.dumps(report) + "\n")
+        return 0
+    rows = [
+        ("profile", report["Profile"]),
+        ("account", report["Account"]),
+        ("arn", report["Arn"]),
+        ("user id", report["UserId"]),
+        ("flow", report["Flow"] or "-"),
+        ("expires", f"{report['Expiration']} (in {time_left(seconds)})"),
+    ]
+    sys.stdout.write("".join(f"{name:<9} {value}\n" for name, value in rows))
+    return 0

@@ -1,0 +1,107 @@
+"""The credentials endpoint of ``exec --server``.
+
+Every AWS SDK polls ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` (sending
+``AWS_CONTAINER_AUTHORIZATION_TOKEN`` as the Authorization header) when its
+credentials near expiry.  This server answers each request from the same
+cache and lock as the plugin, so the child's SDK refreshes by itself for as
+long as the child runs.  It listens on 127.0.0.1 only, on a random port, and
+answers only requests that carry its random token.
+"""
+
+import hmac
+import json
+import secrets
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from credential_process.errors import CredentialProcessError, redact
+
+HOST = "127.0.0.1"
+PATH = "/credentials"
+
+
+class CredentialsServer:
+    """``answer()`` returns the JSON text to serve; it is called once per request."""
+
+    def __init__(self, answer):
+        self.token = secrets.token_urlsafe(32)
+        self._answer = answer
+        self._answer_lock = threading.Lock()  # one refresh at a time within this process
+        self._server = _Server((HOST, 0), _handler(self))
+        self._thread = None
+
+    @property
+    def url(self):
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{PATH}"
+
+    def start(self):
+        # A short poll interval: shutdown() waits up to one, after the child has exited.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="credentials-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def authorized(self, header):
+        """0 when the header carries the token, else the HTTP status to refuse with."""
+        if header is None:
+            return 401
+        # Header values arrive decoded as latin-1; compare bytes in constant time.
+        return 0 if hmac.compare_digest(header.encode("latin-1"), self.token.encode()) else 403
+
+    def answer(self):
+        with self._answer_lock:
+            return self._answer()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+def _handler(server):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            refused = server.authorized(self.headers.get("Authorization"))
+            if refused:
+                return self._reply(refused, {"Message": "missing or wrong authorization token"})
+            if urlsplit(self.path).path != PATH:
+                return self._reply(404, {"Message": "not found"})
+            try:
+                body = server.answer()
+            except CredentialProcessError as error:
+                message = redact(" ".join(str(error).split()))
+                sys.stderr.write(f"credential-process: exec --server: {message}\n")
+                return self._reply(500, {"Code": type(error).__name__, "Message": message})
+            self._send(200, body)
+
+        def _reply(self, status, document):
+            self._send(status, json.dumps(document))
+
+        def _send(self, status, text):
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format, *args):
+            pass  # the terminal belongs to the child
+
+    return Handler

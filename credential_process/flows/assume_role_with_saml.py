@@ -1,0 +1,52 @@
+"""AssumeRoleWithSAML: an unsigned call with an assertion from the identity provider."""
+
+import time
+
+from credential_process import saml, sts
+from credential_process.errors import ConfigError, NeedsPersonError
+from credential_process.flows import account_of, policy_params, read_token_input, session_entry
+
+NEEDS_BASE = False
+DEFAULT_DURATION = 3600
+ASSERTION_PROCESS_TIMEOUT = 300  # a login helper may wait for a person at a browser
+
+
+def fetch(options, base):
+    text, source = read_token_input(
+        options, "saml_assertion_file", "saml_assertion_process", ASSERTION_PROCESS_TIMEOUT)
+    assertion = saml.parse(text, source)
+    _check_not_expired(assertion, source)
+    provider = options.principal_arn or _granted_provider(options, assertion, source)
+    duration = options.duration_seconds or DEFAULT_DURATION
+    if assertion.session_duration:
+        duration = min(duration, assertion.session_duration)
+    params = {
+        "RoleArn": options.role_arn,
+        "PrincipalArn": provider,
+        "SAMLAssertion": assertion.encoded,
+        "DurationSeconds": duration,
+    }
+    params.update(policy_params(options))
+    response, skew = sts.call(sts.client(options, None), "AssumeRoleWithSAML", **params)
+    account = account_of(response["AssumedRoleUser"]["Arn"])
+    return session_entry(options, response["Credentials"], skew, duration, account)
+
+
+def _check_not_expired(assertion, source):
+    expires = assertion.not_on_or_after
+    if expires is not None and expires.timestamp() <= time.time():
+        raise NeedsPersonError(
+            f"the SAML assertion from {source} expired at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
+            "log in to the identity provider again"
+        )
+
+
+def _granted_provider(options, assertion, source):
+    provider = assertion.provider_of(options.role_arn)
+    if provider is not None:
+        return provider
+    granted = ", ".join(role for role, _ in assertion.roles) or "none"
+    raise ConfigError(
+        f"the SAML assertion from {source} does not grant {options.role_arn} "
+        f"(credential_process_role_arn of profile {options.profile!r}); it grants: {granted}"
+    )
