@@ -106,3 +106,23 @@ def test_locked_backend_is_exit_3_for_the_process_and_the_keys_command(file_keyr
         result = run_tool(args, locked)
         assert result.returncode == 3, (args, result.stderr)
         assert result.stderr.startswith("credential-process: ") and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.moto("open")  # moto refuses GetSessionToken credentials when it checks signatures
+def test_rotate_signs_iam_calls_through_the_mfa_session(file_keyring_env, aws_world, moto, sts_proxy, run_tool):
+    env, name = file_keyring_env, unique_name()
+    add_keys(run_tool, env, name, aws_world)
+    serial = f"arn:aws:iam::{aws_world.account_id}:mfa/{aws_world.user_name}"
+    Path(env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(env["AWS_CONFIG_FILE"]).write_text(
+        f"[profile mfa]\nregion = us-east-1\ncredential_process_source_keyring = {name}\n"
+        f"credential_process_mfa_serial = {serial}\ncredential_process_mfa_process = echo 123456\n")
+    result = run_tool(["keys", "rotate", name, "--profile", "mfa"], env)
+    assert result.returncode == 0, result.stderr
+    (session_call,) = sts_proxy.calls("GetSessionToken")
+    assert (session_call["SerialNumber"], session_call["TokenCode"]) == (serial, "123456")
+    for action in ("CreateAccessKey", "DeleteAccessKey"):
+        (request,) = sts_proxy.requests(action)
+        assert any(header.lower() == "x-amz-security-token" for header in request.headers), action
+    new = stored_in(env, name)
+    assert access_keys(aws_world, None) == [new["AccessKeyId"]]

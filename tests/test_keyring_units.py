@@ -160,8 +160,11 @@ def test_keyring_store_treats_a_bad_item_as_a_miss(memory_keyring):
 
 def test_keyring_store_is_refused_on_windows_credential_manager(monkeypatch):
     monkeypatch.setattr(keyring, "get_keyring", lambda: backend_named("keyring.backends.Windows", "WinVaultKeyring"))
-    with pytest.raises(ConfigError, match="2560 bytes"):
-        KeyringStore()
+    store = KeyringStore()
+    assert list(store.entries()) == []  # nothing indexed: the keyring is not even asked
+    for use in (lambda: store.load("k"), lambda: store.save("k", sample_entry())):
+        with pytest.raises(ConfigError, match="2560 bytes"):
+            use()
 
 
 # -- options -------------------------------------------------------------------------

@@ -31,12 +31,8 @@ class KeyringStore:
     name = "keyring"
 
     def __init__(self, folder=None):
-        if keystore.is_windows_vault():
-            raise ConfigError(
-                "credential_process_cache = keyring is not available with Windows Credential Manager: "
-                "its items hold at most 2560 bytes, less than a cached session; "
-                "use credential_process_cache = file (the default)"
-            )
+        # The keyring is first touched on a read or write: listing an empty
+        # index (``cache list`` on a machine that never used this store) needs none.
         self.files = FileStore(folder)  # for the folder of the lock files and the index
 
     @property
@@ -49,10 +45,12 @@ class KeyringStore:
     def load(self, key):
         """The entry under ``key``; None when absent or unsound.  A keyring that
         cannot be read (locked, unreachable) is an error, not a miss."""
+        check_backend()
         text = keystore.get(keystore.CACHE_SERVICE, key)
         return None if text is None else parse(text.encode())
 
     def save(self, key, entry):
+        check_backend()
         try:
             keystore.put(keystore.CACHE_SERVICE, key, json.dumps(entry))
         except CredentialProcessError as error:
@@ -104,6 +102,15 @@ class KeyringStore:
 
         with filelock.FileLock(self.index_path + ".lock", timeout=_INDEX_LOCK_TIMEOUT, mode=0o600):
             yield
+
+
+def check_backend():
+    if keystore.is_windows_vault():
+        raise ConfigError(
+            "credential_process_cache = keyring is not available with Windows Credential Manager: "
+            "its items hold at most 2560 bytes, less than a cached session; "
+            "use credential_process_cache = file (the default)"
+        )
 
 
 def metadata(entry):

@@ -183,11 +183,13 @@ def _rotate(args):
     old = stored_keys.load(args.name)
     if old is None:
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
-    settings = types.SimpleNamespace(profile=args.profile)
+    settings = _profile_settings(args.profile)
     old_credentials = _credentials(old)
+    # Whose key it is: GetCallerIdentity needs no permission and no MFA.
     identity, _ = sts.call(sts.client(settings, old_credentials), "GetCallerIdentity")
+    signing = _signing_credentials(settings, old_credentials)
     user = _user_name(identity["Arn"])
-    iam_old = sts.client(settings, old_credentials, service="iam")
+    iam_old = sts.client(settings, signing, service="iam")
     created, _ = sts.call(iam_old, "CreateAccessKey", **user)
     new = created["AccessKey"]
     new_credentials = _credentials(new)
@@ -201,14 +203,35 @@ def _rotate(args):
     print(f"rotated keys {args.name!r}: {stored_keys.mask(old['AccessKeyId'])} -> "
           f"{stored_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
     try:
-        sts.call(sts.client(settings, new_credentials, service="iam"), "DeleteAccessKey",
-                 AccessKeyId=old["AccessKeyId"], **user)
+        sts.call(sts.client(settings, signing if settings.mfa_serial else new_credentials, service="iam"),
+                 "DeleteAccessKey", AccessKeyId=old["AccessKeyId"], **user)
     except AwsError as error:
         raise AwsError(f"the new key is stored, but the old key {old['AccessKeyId']} could not be deleted "
                        f"({error}); delete it yourself: aws iam delete-access-key "
                        f"--access-key-id {old['AccessKeyId']}") from None
     print(f"deleted the old key {old['AccessKeyId']} in IAM")
     return 0
+
+
+def _profile_settings(profile):
+    """The named profile's options (region, endpoint, MFA device), or none at all."""
+    if not profile:
+        return types.SimpleNamespace(profile=None, mfa_serial=None)
+    from credential_process import options
+
+    return options.load(profile)
+
+
+def _signing_credentials(settings, credentials):
+    """The stored key itself, or its MFA session when the profile names an MFA device
+    (IAM refuses session credentials obtained without MFA)."""
+    if not settings.mfa_serial:
+        return credentials
+    from credential_process.flows.get_session_token import DEFAULT_MFA_DURATION, mfa_session
+
+    base = dict(credentials, SessionToken=None, method=None)
+    duration = getattr(settings, "mfa_session_duration", None) or DEFAULT_MFA_DURATION
+    return mfa_session(settings, base, duration)["credentials"]
 
 
 def _credentials(record):
@@ -256,33 +279,18 @@ def _undo_new_key(iam_client, access_key_id, user, cause):
 
 # -- cached sessions ----------------------------------------------------------------------
 def clear_sessions_of(name):
-    """Delete the cached sessions made from keys ``name``, in both stores, and
+    """Delete the cached sessions made from keys ``name``, in every store, and
     those made from them in turn (profiles whose source profile was cleared)."""
-    stores = _stores_with_entries()
+    from credential_process.commands.cache import cached_entries
+
     sources, seen, cleared = [["keyring", name]], set(), 0
     while sources:
         source = sources.pop()
-        for store in stores:
-            for key, entry in list(store.entries()):
-                if entry.get("source") == source:
-                    store.delete(key)
-                    cleared += 1
-                    if entry.get("profile") not in seen:
-                        seen.add(entry.get("profile"))
-                        sources.append(["profile", entry.get("profile")])
+        for store, key, entry in list(cached_entries()):
+            if entry.get("source") == source:
+                store.delete(key)
+                cleared += 1
+                if entry.get("profile") not in seen:
+                    seen.add(entry.get("profile"))
+                    sources.append(["profile", entry.get("profile")])
     return cleared
-
-
-def _stores_with_entries():
-    from credential_process.cache.files import FileStore
-
-    stores = [FileStore()]
-    try:
-        from credential_process.cache.keyring_store import KeyringStore
-
-        keyring_store = KeyringStore()
-    except ConfigError:  # e.g. Windows, where the keyring cache does not exist
-        return stores
-    if os.path.exists(keyring_store.index_path):
-        stores.append(keyring_store)
-    return stores
