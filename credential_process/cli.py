@@ -14,8 +14,8 @@ COMMANDS = {
     "exec": "run a command with the credentials (or a refreshing local endpoint)",
     "whoami": "show the caller identity of a profile and how long its credentials last",
     "cache": "list or clear the cached sessions",
-    "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
     "completion": "print the shell completion script for bash, zsh or fish",
+    "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
 }
 DEFAULT_COMMAND = "process"
 EPILOG = (
