@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support.aws import Creds, client
-from support.secret_service import SecretService, keyring_home, require, secret_service  # noqa: F401
+from support.secret_service import SecretService, require
 from support.tools import TOOL
 
 SERVICE = "credential-process"

@@ -3,7 +3,6 @@ created, checked, stored, the old one deleted in IAM, and the cached sessions
 made from the old one cleared; and nothing is lost when a step fails."""
 
 import json
-import os
 from pathlib import Path
 
 import botocore.exceptions
@@ -11,8 +10,7 @@ import pytest
 
 from support.aws import Creds, client
 from support.keyring_backends import FILE_VARIABLE
-from support.secret_service import keyring_home, secret_service  # noqa: F401
-from test_keyring_e2e import CACHE_SERVICE, SERVICE, add_keys, role_profile, unique_name
+from test_keyring_e2e import SERVICE, add_keys, role_profile, unique_name
 
 TESTS_DIR = str(Path(__file__).resolve().parent)
 
