@@ -13,8 +13,8 @@ import re
 import time
 
 from credential_process import keystore
-from credential_process.cache.files import UnsafeFolder, ensure_private_folder, warn, write_private_file
 from credential_process.errors import ConfigError
+from credential_process.index_file import IndexFile
 
 # AWS: an access key ID is 16-128 word characters; long-term ones start AKIA,
 # temporary (STS) ones ASIA.  A secret access key is 40 characters of base64.
@@ -27,8 +27,9 @@ def state_folder():
     return os.path.expanduser("~/.aws/credential-process")
 
 
-def index_path():
-    return os.path.join(state_folder(), "keys-index.json")
+def index():
+    """Names, masked key IDs and dates of what we stored: never a secret."""
+    return IndexFile(os.path.join(state_folder(), "keys-index.json"))
 
 
 # -- validation ------------------------------------------------------------------
@@ -74,7 +75,7 @@ def store(name, access_key_id, secret_access_key):
         "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     keystore.put(keystore.KEYS_SERVICE, check_name(name), json.dumps(record))
-    _update_index(name, {"AccessKeyId": mask(record["AccessKeyId"]), "added": record["added"]})
+    index().update(name, {"AccessKeyId": mask(record["AccessKeyId"]), "added": record["added"]})
     return {"AccessKeyId": record["AccessKeyId"], "added": record["added"]}
 
 
@@ -96,7 +97,7 @@ def load(name):
 def remove(name):
     """Delete ``name`` from the keyring and the index; True when the keyring had it."""
     found = keystore.delete(keystore.KEYS_SERVICE, check_name(name))
-    _update_index(name, None)
+    index().update(name, None)
     return found
 
 
@@ -117,38 +118,11 @@ def listing():
     """
     keystore.backend()  # a refused or missing keyring says so even when nothing is indexed
     rows = []
-    for name in sorted(read_index()):
+    for name in sorted(index().read()):
         record = load(name)
         if record is None:
-            _update_index(name, None)
+            index().update(name, None)
             continue
         rows.append((name, mask(record["AccessKeyId"]), record.get("added", "?")))
     return rows
 
-
-# -- the index -------------------------------------------------------------------
-def read_index():
-    try:
-        with open(index_path(), encoding="utf-8") as handle:
-            found = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _update_index(name, row):
-    """Set (or, with None, drop) one name's row; the file is rewritten atomically, 0600."""
-    index = read_index()
-    if row is None and name not in index:
-        return
-    if row is None:
-        index.pop(name)
-    else:
-        index[name] = row
-    folder = state_folder()
-    try:
-        ensure_private_folder(folder)
-        write_private_file(folder, index_path(), json.dumps(index, indent=1, sort_keys=True).encode())
-    except (OSError, UnsafeFolder) as error:
-        # The keyring holds the truth; the index only serves 'keys list'.
-        warn(f"could not update {index_path()} ({error}); 'keys list' may be out of date")

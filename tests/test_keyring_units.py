@@ -69,7 +69,7 @@ def test_store_load_list_remove(memory_keyring, tmp_path):
     assert [row[:2] for row in stored_keys.listing()] == [("work", "AKIA...MPLE")]
     # The keyring is the truth: an item gone from it leaves the listing.
     del memory_keyring.items[("credential-process", "work")]
-    assert stored_keys.listing() == [] and stored_keys.read_index() == {}
+    assert stored_keys.listing() == [] and stored_keys.index().read() == {}
     with pytest.raises(ConfigError, match="keys add work"):
         stored_keys.base_credentials("work")
 
@@ -148,7 +148,7 @@ def test_keyring_store_round_trip_with_a_secret_free_index(memory_keyring, tmp_p
     store.delete("k1")
     assert store.load("k1") is None and [key for key, _ in store.entries()] == ["k2"]
     memory_keyring.items.clear()  # the keyring is the truth
-    assert list(store.entries()) == [] and store.read_index() == {}
+    assert list(store.entries()) == [] and store.index.read() == {}
 
 
 def test_keyring_store_treats_a_bad_item_as_a_miss(memory_keyring):

@@ -14,17 +14,14 @@ Windows Credential Manager caps an item at 2560 bytes, less than a cached
 session with its token, so this store refuses to open there.
 """
 
-import contextlib
 import json
 
 from credential_process import keystore
-from credential_process.cache.files import (
-    FileStore, UnsafeFolder, ensure_private_folder, parse, warn, write_private_file,
-)
+from credential_process.cache.files import FileStore, parse, warn
 from credential_process.errors import ConfigError, CredentialProcessError
+from credential_process.index_file import IndexFile
 
 INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
-_INDEX_LOCK_TIMEOUT = 30
 
 
 class KeyringStore:
@@ -34,10 +31,7 @@ class KeyringStore:
         # The keyring is first touched on a read or write: listing an empty
         # index (``cache list`` on a machine that never used this store) needs none.
         self.files = FileStore(folder)  # for the folder of the lock files and the index
-
-    @property
-    def index_path(self):
-        return self.files.path(INDEX_NAME, "")
+        self.index = IndexFile(self.files.path(INDEX_NAME, ""))
 
     def lock_path(self, key):
         return self.files.lock_path(key)
@@ -56,52 +50,22 @@ class KeyringStore:
         except CredentialProcessError as error:
             warn(f"could not write the keyring cache ({error}); credentials not cached")
             return
-        self._update_index(key, metadata(entry))
+        self.index.update(key, metadata(entry))
 
     def delete(self, key):
         keystore.delete(keystore.CACHE_SERVICE, key)
-        self._update_index(key, None)
+        self.index.update(key, None)
         self.files.delete(key)  # the lock file; there is no entry file
 
     def entries(self):
         """(key, entry) for every indexed entry the keyring still holds."""
-        for key in sorted(self.read_index()):
+        for key in sorted(self.index.read()):
             found = self.load(key)
             if found is None:
-                self._update_index(key, None)
+                self.index.update(key, None)
             else:
                 yield key, found
 
-    def read_index(self):
-        try:
-            with open(self.index_path, encoding="utf-8") as handle:
-                found = json.load(handle)
-        except (OSError, ValueError):
-            return {}
-        return found if isinstance(found, dict) else {}
-
-    def _update_index(self, key, row):
-        """Set (None: drop) one key's row, under the index's own lock."""
-        try:
-            ensure_private_folder(self.files.folder)
-            with self._index_lock():
-                index = self.read_index()
-                if row is None and key not in index:
-                    return
-                if row is None:
-                    index.pop(key)
-                else:
-                    index[key] = row
-                write_private_file(self.files.folder, self.index_path, json.dumps(index, sort_keys=True).encode())
-        except (OSError, UnsafeFolder, TimeoutError) as error:  # filelock.Timeout is a TimeoutError
-            warn(f"could not update the keyring cache index {self.index_path} ({error})")
-
-    @contextlib.contextmanager
-    def _index_lock(self):
-        import filelock  # only writers need it: a hit stays lighter
-
-        with filelock.FileLock(self.index_path + ".lock", timeout=_INDEX_LOCK_TIMEOUT, mode=0o600):
-            yield
 
 
 def check_backend():
