@@ -24,6 +24,7 @@ COMMANDS = {
     "doctor": "check the config and the cache folder; print each problem with its fix",
     "configure": "write or update a profile in the AWS config file, keeping every other line",
     "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
+    "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
 }
 DEFAULT_COMMAND = "process"
 EPILOG = (

@@ -40,8 +40,10 @@ _SECRET_LOOKING = re.compile(r"[A-Za-z0-9/+=_-]{40,}")
 
 
 # ...except long config key names (credential_process_web_identity_token_file),
-# which are lowercase words and underscores, as no secret is.
-_KEY_NAME = re.compile(r"[a-z_]+")
+# which are lowercase words and underscores, as no secret is, and environment
+# variable names (CREDENTIAL_PROCESS_ALLOW_INSECURE_KEYRING=1): random base64
+# of 40+ characters never lacks lower case.
+_KEY_NAME = re.compile(r"[a-z_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:=\d{1,3})?")
 
 
 def redact(text):

@@ -200,7 +200,9 @@ SPECS = (
     Spec("provider_id", _name(4, 2048), None,
          "the OAuth 2.0 provider of the web identity token (www.amazon.com, graph.facebook.com)"),
     Spec("federation_name", _name(2, 32), None, "the federated user's name (get-federation-token)"),
-    Spec("cache", _choice("file", "none"), "file", "where sessions are cached",
+    Spec("source_keyring", _name(1, 64), None,
+         "the name of keys stored with 'credential-process keys add' to use as base credentials"),
+    Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
     Spec("lock_timeout", _integer(1, 3600), 55, "seconds to wait for another process's refresh",
          affects_answer=False),
@@ -375,6 +377,7 @@ FLOWS_OF_KEY = {
     "policy_arns": _ASSUMED + ("get-federation-token",),
     "source_profile": _SIGNED,
     "credential_source": _SIGNED,
+    "source_keyring": _SIGNED,
     "mfa_serial": ("assume-role", "get-session-token"),
     "mfa_session_duration": ("assume-role",),
     "mfa_process": ("assume-role", "get-session-token"),
@@ -388,7 +391,7 @@ FLOWS_OF_KEY = {
 }
 
 # Groups of keys of which at most one may be set.
-SOURCE_KEYS = ("source_profile", "credential_source")
+SOURCE_KEYS = ("source_profile", "credential_source", "source_keyring")
 EXCLUSIVE_KEYS = (
     SOURCE_KEYS,
     ("policy", "policy_file"),

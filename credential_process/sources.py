@@ -44,10 +44,15 @@ def base_credentials(options, chain, resolve_profile):
     """
     if options.credential_source:
         return _from_credential_source(options.credential_source)
+    if options.source_keyring:
+        from credential_process import stored_keys  # imports keyring: only on this path
+
+        return stored_keys.base_credentials(options.source_keyring)
     if not options.source_profile:
         raise ConfigError(
             f"profile {options.profile!r} names no base credentials: set "
-            f"{options_module.PREFIX}source_profile or {options_module.PREFIX}credential_source"
+            f"{options_module.PREFIX}source_profile, {options_module.PREFIX}credential_source "
+            f"or {options_module.PREFIX}source_keyring"
         )
     profiles = options_module.profile_sections(options_module.read_ini(options.config_path))
     check_source_chain(profiles, options)

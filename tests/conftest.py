@@ -38,7 +38,8 @@ from support import tools  # noqa: E402
 from support.aws import bootstrap_admin, create_world  # noqa: E402
 from support.moto import MotoServer, enforce_auth  # noqa: E402
 from support.proxy import StsProxy  # noqa: E402
-from support.tools import TOOL, HomeDir  # noqa: E402,F401
+from support.secret_service import keyring_home, secret_service  # noqa: E402,F401  (fixtures)
+from support.tools import HomeDir  # noqa: E402
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"  # discard port: nothing listens, connection refused
 

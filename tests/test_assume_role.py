@@ -12,15 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from support.tools import TOOL
-
-
-def role_config(world, profile="dev", extra=""):
-    return (f"[profile base]\nregion = us-east-1\n\n"
-            f"[profile {profile}]\nregion = us-east-1\n"
-            f"credential_process = {TOOL} --profile {profile}\n"
-            f"credential_process_role_arn = {world.role_arn}\n"
-            f"credential_process_source_profile = base\n{extra}")
+from support.tools import TOOL, role_config
 
 
 @pytest.fixture

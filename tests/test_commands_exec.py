@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from support.commands import read_json, role_config
+from support.commands import read_json
+from support.tools import role_config
 from support.tools import TOOL
 
 

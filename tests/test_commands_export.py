@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from support.commands import role_config, save_entry
+from support.commands import save_entry
+from support.tools import role_config
 from support.tools import TOOL, missing
 
 SHELLS = ("bash", "zsh", "fish")

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from support.commands import role_config
+from support.tools import role_config
 
 
 @pytest.fixture

@@ -15,17 +15,9 @@ import yaml
 
 from support.kube_api import KubeApi, decode_token
 from support.sigv4 import verify_presigned_url
-from support.tools import TOOL
+from support.tools import TOOL, role_config
 
 CLUSTER = "demo"
-
-
-def role_config(world, profile="dev"):
-    return (f"# EKS test config\n[profile base]\nregion = us-east-1\n\n"
-            f"[profile {profile}]\nregion = us-east-1\n"
-            f"credential_process = {TOOL} --profile {profile}\n"
-            f"credential_process_role_arn = {world.role_arn}\n"
-            f"credential_process_source_profile = base\n")
 
 
 @pytest.fixture

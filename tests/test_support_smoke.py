@@ -286,7 +286,6 @@ def test_tool_path_constant():
 def test_presigned_sts_url_verifier():
     """Our SigV4 query verifier agrees with botocore's presigner (EKS-token style,
     with the x-k8s-aws-id header signed in)."""
-    from botocore.signers import RequestSigner  # noqa: F401  (botocore present)
     from support.sigv4 import PresignError, verify_presigned_url
 
     sts = client("sts", "https://sts.us-east-1.amazonaws.com", Creds("AKIAEXAMPLE00000000", "s3cr3t"))

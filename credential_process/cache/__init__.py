@@ -34,6 +34,11 @@ class NullStore:
 def open_store(kind):
     if kind == "none":
         return NullStore()
+    if kind == "keyring":
+        # Imports keyring: only profiles that chose this store pay for it.
+        from credential_process.cache.keyring_store import KeyringStore
+
+        return KeyringStore()
     from credential_process.cache.files import FileStore
 
     return FileStore()

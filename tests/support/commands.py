@@ -1,6 +1,5 @@
 """Helpers for the tests of export, exec, whoami, cache and completion.
 
-    role_config(world, profile="dev", extra="")   a role profile over [profile base]
     save_entry(home, profile, credentials, ...)    write a cache entry exactly where the
                                                    installed command will look for it
     read_json(path)
@@ -12,15 +11,6 @@ import os
 import time
 from contextlib import contextmanager
 
-from .tools import TOOL
-
-
-def role_config(world, profile: str = "dev", extra: str = "", region: str = "us-east-1") -> str:
-    return (f"[profile base]\nregion = {region}\n\n"
-            f"[profile {profile}]\nregion = {region}\n"
-            f"credential_process = {TOOL} --profile {profile}\n"
-            f"credential_process_role_arn = {world.role_arn}\n"
-            f"credential_process_source_profile = base\n{extra}")
 
 
 @contextmanager

@@ -8,6 +8,7 @@
     KUBECTL                            path of kubectl (venv first)
     clean_env(**extra)                 os.environ minus AWS_* / CREDENTIAL_PROCESS_*
     HomeDir                            temp HOME with .aws/config and .aws/credentials
+    role_config(world, profile, extra, region)  a role profile served by TOOL over [profile base]
 
 Every runner returns subprocess.CompletedProcess with text stdout/stderr and
 never raises on a non-zero exit. A missing third-party client skips the test,
@@ -196,3 +197,11 @@ class HomeDir:
 
     def __truediv__(self, other) -> Path:
         return self.path / other
+
+
+def role_config(world, profile: str = "dev", extra: str = "", region: str = "us-east-1") -> str:
+    return (f"[profile base]\nregion = {region}\n\n"
+            f"[profile {profile}]\nregion = {region}\n"
+            f"credential_process = {TOOL} --profile {profile}\n"
+            f"credential_process_role_arn = {world.role_arn}\n"
+            f"credential_process_source_profile = base\n{extra}")

@@ -1,0 +1,83 @@
+"""``credential_process_cache = keyring``: cached sessions as keyring items.
+
+One item per cache key (service ``credential-process-cache``), holding the
+same JSON entry the file store writes.  What stays on disk, in the file
+cache's folder, holds no secret: the per-entry lock files, and a 0600 index
+of cache keys with each entry's metadata (the keyring API cannot enumerate
+items, and ``entries()`` must).  The keyring is the truth: an indexed key it
+no longer holds is dropped from the index.
+
+A hit here imports keyring and talks to the OS store: slower than a file hit,
+which is why the file store stays the default.
+
+Windows Credential Manager caps an item at 2560 bytes, less than a cached
+session with its token, so this store refuses to open there.
+"""
+
+import json
+
+from credential_process import keystore
+from credential_process.cache.files import FileStore, parse, warn
+from credential_process.errors import ConfigError, CredentialProcessError
+from credential_process.index_file import IndexFile
+
+INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
+
+
+class KeyringStore:
+    name = "keyring"
+
+    def __init__(self, folder=None):
+        # The keyring is first touched on a read or write: listing an empty
+        # index (``cache list`` on a machine that never used this store) needs none.
+        self.files = FileStore(folder)  # for the folder of the lock files and the index
+        self.index = IndexFile(self.files.path(INDEX_NAME, ""))
+
+    def lock_path(self, key):
+        return self.files.lock_path(key)
+
+    def load(self, key):
+        """The entry under ``key``; None when absent or unsound.  A keyring that
+        cannot be read (locked, unreachable) is an error, not a miss."""
+        check_backend()
+        text = keystore.get(keystore.CACHE_SERVICE, key)
+        return None if text is None else parse(text.encode())
+
+    def save(self, key, entry):
+        check_backend()
+        try:
+            keystore.put(keystore.CACHE_SERVICE, key, json.dumps(entry))
+        except CredentialProcessError as error:
+            warn(f"could not write the keyring cache ({error}); credentials not cached")
+            return
+        self.index.update(key, metadata(entry))
+
+    def delete(self, key):
+        keystore.delete(keystore.CACHE_SERVICE, key)
+        self.index.update(key, None)
+        self.files.delete(key)  # the lock file; there is no entry file
+
+    def entries(self):
+        """(key, entry) for every indexed entry the keyring still holds."""
+        for key in sorted(self.index.read()):
+            found = self.load(key)
+            if found is None:
+                self.index.update(key, None)
+            else:
+                yield key, found
+
+
+
+def check_backend():
+    if keystore.is_windows_vault():
+        raise ConfigError(
+            "credential_process_cache = keyring is not available with Windows Credential Manager: "
+            "its items hold at most 2560 bytes, less than a cached session; "
+            "use credential_process_cache = file (the default)"
+        )
+
+
+def metadata(entry):
+    """An entry without its credentials: what the index may hold."""
+    return {name: value for name, value in entry.items() if name != "credentials"}
+

@@ -1,0 +1,296 @@
+"""``keys``: long-term IAM keys kept in the OS keyring instead of ~/.aws/credentials."""
+
+import getpass
+import io
+import os
+import sys
+import time
+
+from credential_process.errors import AwsError, ConfigError, CredentialProcessError, NeedsPersonError
+
+DESCRIPTION = (
+    "keep long-term IAM keys in the OS keyring (add, list, remove, import, rotate); "
+    "a profile uses them with credential_process_source_keyring = NAME"
+)
+KEY_FIELDS = ("aws_access_key_id", "aws_secret_access_key")
+VERIFY_SECONDS = 60  # how long a new key may take to work (IAM propagates in seconds)
+
+
+def add_arguments(parser):
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="store keys typed on the terminal (or from the environment)")
+    add.add_argument("name", help="the name profiles use: credential_process_source_keyring = NAME")
+    add.add_argument("--env", action="store_true",
+                     help="take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    add.add_argument("--replace", action="store_true", help="overwrite keys already stored under NAME")
+    actions.add_parser("list", help="names, masked key IDs and dates of the stored keys")
+    remove = actions.add_parser("remove", help="delete stored keys and the sessions cached from them")
+    remove.add_argument("name")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    imported = actions.add_parser("import", help="move a profile's keys from ~/.aws/credentials into the keyring")
+    imported.add_argument("profile", help="the section of the credentials file")
+    imported.add_argument("--name", help="the name to store them under (default: the profile's)")
+    imported.add_argument("--replace", action="store_true", help="overwrite keys already stored under NAME")
+    imported.add_argument("--remove-plaintext", action="store_true",
+                          help="then delete them from the credentials file (a 0600 backup is kept)")
+    rotate = actions.add_parser("rotate", help="replace stored keys with a new IAM access key")
+    rotate.add_argument("name")
+    rotate.add_argument("--profile", help="a profile whose region and endpoint settings IAM and STS calls use")
+
+
+def run(args):
+    return {"add": _add, "list": _list, "remove": _remove, "import": _import, "rotate": _rotate}[args.action](args)
+
+
+# -- add / list / remove / import ----------------------------------------------------
+def _add(args):
+    from credential_process import stored_keys
+
+    name = stored_keys.check_name(args.name)
+    if args.env:
+        access_key_id = os.environ.get("AWS_ACCESS_KEY_ID")
+        secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
+        if not access_key_id or not secret:
+            raise ConfigError("--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
+        if os.environ.get("AWS_SESSION_TOKEN"):
+            raise ConfigError("AWS_SESSION_TOKEN is set: those are temporary credentials; "
+                              "store long-term IAM user keys only")
+    else:
+        access_key_id, secret = _ask_for_keys()
+    _store(name, access_key_id, secret, args.replace)
+    return 0
+
+
+def _store(name, access_key_id, secret, replace):
+    from credential_process import keystore, stored_keys
+
+    stored_keys.check_access_key_id(access_key_id)  # before anything is touched
+    stored_keys.check_secret_access_key(secret)
+    existing = stored_keys.load(name)
+    if existing is not None and not replace:
+        raise ConfigError(f"keys named {name!r} are already stored ({stored_keys.mask(existing['AccessKeyId'])}): "
+                          "pass --replace to overwrite them, or choose another name")
+    record = stored_keys.store(name, access_key_id, secret)
+    if existing is not None:
+        clear_sessions_of(name)
+    print(f"stored keys {name!r} ({stored_keys.mask(record['AccessKeyId'])}) in the keyring "
+          f"({keystore.backend_name()})")
+    print(config_hint(name))
+
+
+def config_hint(name):
+    return (
+        "Use them as a profile's base credentials in ~/.aws/config, for example:\n\n"
+        f"[profile {name}-role]\n"
+        f"credential_process = credential-process --profile {name}-role\n"
+        "credential_process_role_arn = arn:aws:iam::123456789012:role/YOUR-ROLE\n"
+        f"credential_process_source_keyring = {name}"
+    )
+
+
+def _ask_for_keys():
+    """The key ID (shown as typed) and the secret (hidden), from the terminal only."""
+    tty = _open_terminal("keys add needs a terminal to ask for the keys; "
+                         "in scripts use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    with tty:
+        tty.write("AWS access key ID: ")
+        tty.flush()
+        access_key_id = tty.readline().strip()
+    # getpass reads /dev/tty itself (the console on Windows) with echo off.
+    secret = getpass.getpass("AWS secret access key (not shown): ")
+    return access_key_id, secret.strip()
+
+
+def _open_terminal(why):
+    """The controlling terminal as a text stream (unbuffered: a tty cannot seek)."""
+    try:
+        raw = io.FileIO("CONIN$" if os.name == "nt" else "/dev/tty", "r+")
+    except OSError:
+        raise NeedsPersonError(why) from None
+    return io.TextIOWrapper(raw, encoding="utf-8", line_buffering=True)
+
+
+def _confirm(question):
+    tty = _open_terminal("no terminal to confirm on: pass --yes")
+    with tty:
+        tty.write(f"{question} [y/N] ")
+        tty.flush()
+        return tty.readline().strip().lower() in ("y", "yes")
+
+
+def _list(args):
+    from credential_process import stored_keys
+
+    rows = stored_keys.listing()
+    if not rows:
+        print("no keys stored; add some with: credential-process keys add NAME")
+    for name, masked, added in rows:
+        print(f"{name:<24} {masked:<14} added {added}")
+    return 0
+
+
+def _remove(args):
+    from credential_process import stored_keys
+
+    record = stored_keys.load(args.name)
+    if record is None:
+        stored_keys.remove(args.name)  # drop a stale index row, if any
+        raise ConfigError(f"no keys named {args.name!r} in the keyring")
+    masked = stored_keys.mask(record["AccessKeyId"])
+    if not args.yes and not _confirm(f"Delete keys {args.name!r} ({masked}) from the keyring?"):
+        print("nothing deleted")
+        return 0
+    stored_keys.remove(args.name)
+    cleared = clear_sessions_of(args.name)
+    print(f"deleted keys {args.name!r} ({masked}) and {cleared} cached session(s) made with them")
+    return 0
+
+
+def _import(args):
+    from credential_process import inifile, stored_keys
+    from credential_process.options import credentials_path, read_ini
+
+    path = credentials_path()
+    parser = read_ini(path)
+    if not parser.has_section(args.profile):
+        raise ConfigError(f"there is no [{args.profile}] section in {path}")
+    section = dict(parser.items(args.profile))
+    if "aws_session_token" in section:
+        raise ConfigError(f"[{args.profile}] in {path} holds temporary credentials (aws_session_token): "
+                          "only long-term IAM user keys can be imported")
+    if not all(section.get(key) for key in KEY_FIELDS):
+        raise ConfigError(f"[{args.profile}] in {path} has no aws_access_key_id and aws_secret_access_key")
+    name = args.name or args.profile
+    _store(name, section["aws_access_key_id"], section["aws_secret_access_key"], args.replace)
+    if not args.remove_plaintext:
+        print(f"the keys are still in {path}: run again with --remove-plaintext to delete them there")
+        return 0
+    stored = stored_keys.load(name)
+    if stored is None or (stored["AccessKeyId"], stored["SecretAccessKey"]) != (
+            section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()):
+        raise ConfigError(f"the keyring did not give back the keys just stored: {path} left as it was")
+    backup = inifile.remove_keys(path, args.profile, KEY_FIELDS)
+    print(f"removed the keys from [{args.profile}] in {path}; the old file is kept as {backup} "
+          "(it holds the keys in plain text: delete it once you are done)")
+    return 0
+
+
+# -- rotate ----------------------------------------------------------------------------
+def _rotate(args):
+    from credential_process import sts, stored_keys
+
+    old = stored_keys.load(args.name)
+    if old is None:
+        raise ConfigError(f"no keys named {args.name!r} in the keyring")
+    settings = _profile_settings(args.profile)
+    old_credentials = _credentials(old)
+    # Whose key it is: GetCallerIdentity needs no permission and no MFA.
+    identity, _ = sts.call(sts.client(settings, old_credentials), "GetCallerIdentity")
+    signing = _signing_credentials(settings, old_credentials)
+    user = _user_name(identity["Arn"])
+    iam_old = sts.client(settings, signing, service="iam")
+    created, _ = sts.call(iam_old, "CreateAccessKey", **user)
+    new = created["AccessKey"]
+    new_credentials = _credentials(new)
+    try:
+        _wait_until_working(settings, new_credentials, identity["Arn"])
+        stored_keys.store(args.name, new["AccessKeyId"], new["SecretAccessKey"])
+    except (CredentialProcessError, KeyboardInterrupt) as error:
+        _undo_new_key(iam_old, new["AccessKeyId"], user, error)
+        raise
+    cleared = clear_sessions_of(args.name)
+    print(f"rotated keys {args.name!r}: {stored_keys.mask(old['AccessKeyId'])} -> "
+          f"{stored_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
+    try:
+        sts.call(sts.client(settings, signing if settings.mfa_serial else new_credentials, service="iam"),
+                 "DeleteAccessKey", AccessKeyId=old["AccessKeyId"], **user)
+    except AwsError as error:
+        raise AwsError(f"the new key is stored, but the old key {old['AccessKeyId']} could not be deleted "
+                       f"({error}); delete it yourself: aws iam delete-access-key "
+                       f"--access-key-id {old['AccessKeyId']}") from None
+    print(f"deleted the old key {old['AccessKeyId']} in IAM")
+    return 0
+
+
+def _profile_settings(profile):
+    """The named profile's options (region, endpoint, MFA device), or none at all."""
+    from credential_process import options
+
+    if not profile:
+        defaults = {spec.name: spec.default for spec in options.SPECS}
+        return options.Options(None, options.config_path(), {}, defaults)
+    return options.load(profile)
+
+
+def _signing_credentials(settings, credentials):
+    """The stored key itself, or its MFA session when the profile names an MFA device
+    (IAM refuses session credentials obtained without MFA)."""
+    if not settings.mfa_serial:
+        return credentials
+    from credential_process.flows.get_session_token import DEFAULT_MFA_DURATION, mfa_session
+
+    base = dict(credentials, SessionToken=None, method=None)
+    duration = getattr(settings, "mfa_session_duration", None) or DEFAULT_MFA_DURATION
+    return mfa_session(settings, base, duration)["credentials"]
+
+
+def _credentials(record):
+    return {"AccessKeyId": record["AccessKeyId"], "SecretAccessKey": record["SecretAccessKey"]}
+
+
+def _user_name(arn):
+    """{"UserName": name} for an IAM user ARN; {} (the caller) for anything else."""
+    resource = arn.split(":", 5)[-1]
+    return {"UserName": resource.rsplit("/", 1)[-1]} if resource.startswith("user/") else {}
+
+
+def _wait_until_working(settings, credentials, expected_arn):
+    """GetCallerIdentity with the new key until it works (IAM is eventually consistent)."""
+    from credential_process import sts
+
+    deadline = time.monotonic() + VERIFY_SECONDS
+    pause = 1
+    while True:
+        try:
+            identity, _ = sts.call(sts.client(settings, credentials), "GetCallerIdentity")
+            break
+        except AwsError as error:
+            if time.monotonic() + pause > deadline:
+                raise AwsError(f"the new key did not work within {VERIFY_SECONDS} s: {error}") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 5)
+    if identity["Arn"] != expected_arn:
+        raise AwsError(f"the new key belongs to {identity['Arn']}, not {expected_arn}")
+
+
+def _undo_new_key(iam_client, access_key_id, user, cause):
+    """Storing failed: delete the new key, so the old one stays the only one."""
+    from credential_process import sts
+
+    try:
+        sts.call(iam_client, "DeleteAccessKey", AccessKeyId=access_key_id, **user)
+    except AwsError as error:
+        sys.stderr.write(f"credential-process: the new key {access_key_id} could not be deleted either "
+                         f"({error}); delete it yourself: aws iam delete-access-key --access-key-id {access_key_id}\n")
+        return
+    sys.stderr.write(f"credential-process: rotation undone: the new key {access_key_id} was deleted "
+                     f"after: {cause}; the stored key is unchanged\n")
+
+
+# -- cached sessions ----------------------------------------------------------------------
+def clear_sessions_of(name):
+    """Delete the cached sessions made from keys ``name``, in every store, and
+    those made from them in turn (profiles whose source profile was cleared)."""
+    from credential_process.commands.cache import cached_entries
+
+    sources, seen, cleared = [["keyring", name]], set(), 0
+    while sources:
+        source = sources.pop()
+        for store, key, entry in list(cached_entries()):
+            if entry.get("source") == source:
+                store.delete(key)
+                cleared += 1
+                if entry.get("profile") not in seen:
+                    seen.add(entry.get("profile"))
+                    sources.append(["profile", entry.get("profile")])
+    return cleared
