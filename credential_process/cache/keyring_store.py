@@ -36,6 +36,9 @@ class KeyringStore:
     def lock_path(self, key):
         return self.files.lock_path(key)
 
+    def claim_refresh(self, key, interval):
+        return self.files.claim_refresh(key, interval)  # a marker beside the lock file, no secret
+
     def load(self, key):
         """The entry under ``key``; None when absent or unsound.  A keyring that
         cannot be read (locked, unreachable) is an error, not a miss."""
