@@ -7,7 +7,6 @@ flag per option costs more than the rest of a cache hit.  ``plain_arguments``
 gives the same namespace argparse would (tests/test_hot_path.py checks it).
 """
 
-import importlib
 import sys
 from types import SimpleNamespace
 
@@ -34,6 +33,8 @@ EPILOG = (
 
 
 def build_parser(command):
+    import importlib
+
     module = importlib.import_module(f"credential_process.commands.{command}")
     prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
     parser = _new_parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
@@ -52,12 +53,12 @@ def main(argv=None):
     debug = "--debug" in argv
     try:
         args = plain_arguments(argv) if command == DEFAULT_COMMAND else None
-        if args is None:
-            parser, module = build_parser(command)
-            args = parser.parse_args(argv)
-        else:
-            module = importlib.import_module(f"credential_process.commands.{DEFAULT_COMMAND}")
-        return module.run(args)
+        if args is not None:
+            from credential_process.commands import process
+
+            return process.run_plain(argv, args)
+        parser, module = build_parser(command)
+        return module.run(parser.parse_args(argv))
     except CredentialProcessError as error:
         return _fail(error, error.exit_code, debug)
     except KeyboardInterrupt:
@@ -70,12 +71,8 @@ def plain_arguments(argv):
     """The parsed form of ``[--profile NAME]`` without argparse; None for anything else."""
     if argv and (len(argv) != 2 or argv[0] != "--profile" or argv[1].startswith("-")):
         return None
-    from credential_process.options import SPECS
-
-    args = SimpleNamespace(profile=argv[1] if argv else None, debug=False)
-    for spec in SPECS:
-        setattr(args, "opt_" + spec.name, None)
-    return args
+    # No opt_* flags: options.from_args reads a missing flag as not given.
+    return SimpleNamespace(profile=argv[1] if argv else None, debug=False)
 
 
 def _fail(error, code, debug):

@@ -4,8 +4,6 @@
 3 a person is needed but cannot be asked.
 """
 
-import re
-
 EXIT_OK = 0
 EXIT_AWS = 1
 EXIT_CONFIG = 2
@@ -35,21 +33,20 @@ class NeedsPersonError(CredentialProcessError):
 
 
 # Secret access keys are 40 characters of base64; session tokens and SAML
-# assertions are longer runs of the same alphabet.  Nothing else we print is.
-_SECRET_LOOKING = re.compile(r"[A-Za-z0-9/+=_-]{40,}")
-
-
+# assertions are longer runs of the same alphabet.  Nothing else we print is...
+_SECRET_LOOKING = r"[A-Za-z0-9/+=_-]{40,}"
 # ...except long config key names (credential_process_web_identity_token_file),
 # which are lowercase words and underscores, as no secret is, and environment
 # variable names (CREDENTIAL_PROCESS_ALLOW_INSECURE_KEYRING=1): random base64
 # of 40+ characters never lacks lower case.
-_KEY_NAME = re.compile(r"[a-z_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:=\d{1,3})?")
+_KEY_NAME = r"[a-z_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:=\d{1,3})?"
 
 
 def redact(text):
     """Replace anything shaped like a secret with a marker."""
-    return _SECRET_LOOKING.sub(_redacted, str(text))
+    import re  # on use: a cache hit prints no error and must not pay for re
 
+    def redacted(match):
+        return match.group(0) if re.fullmatch(_KEY_NAME, match.group(0)) else "<redacted>"
 
-def _redacted(match):
-    return match.group(0) if _KEY_NAME.fullmatch(match.group(0)) else "<redacted>"
+    return re.sub(_SECRET_LOOKING, redacted, str(text))

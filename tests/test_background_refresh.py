@@ -14,6 +14,7 @@ import os
 import filelock
 import pytest
 
+from support.tools import read_entry
 from support.hostile import (entry_files, only_entry, set_remaining, tool_processes, wait_until,
                              write_role_profiles)
 
@@ -152,7 +153,7 @@ def test_mfa_refresh_asks_nobody_unless_the_code_is_at_hand(home, aws_world, sts
 
     first = run_tool("--profile mfa --mfa-code 123456", env)
     assert first.returncode == 0, first.stderr
-    entries = {json.loads(path.read_text())["profile"]: path for path in entry_files(home)}
+    entries = {read_entry(path)["profile"]: path for path in entry_files(home)}
     entries.pop(next(name for name in entries if name.startswith("MFA session"))).unlink()
     set_remaining(entries["mfa"], DUE)
     sts_proxy.reset_counts()

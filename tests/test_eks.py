@@ -15,7 +15,7 @@ import yaml
 
 from support.kube_api import KubeApi, decode_token
 from support.sigv4 import verify_presigned_url
-from support.tools import TOOL, role_config
+from support.tools import TOOL, read_entry, role_config, write_entry
 
 CLUSTER = "demo"
 
@@ -44,7 +44,7 @@ def cluster(aws_world):
 
 
 def cache_entries(home):
-    return [json.loads(path.read_text()) for path in home.cache_dir.glob("*.json")]
+    return [read_entry(path) for path in home.cache_dir.glob("*.json")]
 
 
 def secret_for(home, access_key_id):
@@ -122,17 +122,17 @@ def test_cached_token_is_served_without_botocore(dev, sts_proxy, run_tool, tmp_p
 def test_token_is_renewed_when_a_minute_or_less_remains(dev, sts_proxy, run_tool):
     first = token_of(run_tool(f"eks token --cluster-name {CLUSTER} --profile dev", dev.env))
     (token_file,) = [path for path in dev.cache_dir.glob("*.json")
-                     if json.loads(path.read_text()).get("kind") == "eks-token"]
-    entry = json.loads(token_file.read_text())
+                     if read_entry(path).get("kind") == "eks-token"]
+    entry = read_entry(token_file)
     entry["expires_at"] = time.time() + 61
-    token_file.write_text(json.dumps(entry))
+    write_entry(token_file, entry)
     assert token_of(run_tool(f"eks token --cluster-name {CLUSTER} --profile dev", dev.env)) == first
     entry["expires_at"] = time.time() + 50
-    token_file.write_text(json.dumps(entry))
+    write_entry(token_file, entry)
     time.sleep(1.1)  # a new X-Amz-Date, so that a new signature differs from the old
     renewed = token_of(run_tool(f"eks token --cluster-name {CLUSTER} --profile dev", dev.env))
     assert renewed["status"]["token"] != first["status"]["token"]
-    assert json.loads(token_file.read_text())["expires_at"] > time.time() + 13 * 60
+    assert read_entry(token_file)["expires_at"] > time.time() + 13 * 60
     check_presigned_url(decode_token(renewed["status"]["token"]), dev)
     assert sts_proxy.count("AssumeRole") == 1  # the role's session was still fresh
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -18,9 +19,9 @@ from datetime import datetime, timezone
 import pytest
 
 from support.aws import client
-from support.hostile import entry_files, only_entry, set_remaining, wait_until, write_role_profiles
+from support.hostile import entry_files, only_entry, set_remaining, write_role_profiles
 from support.moto import free_port
-from support.tools import TOOL
+from support.tools import TOOL, read_entry, write_entry
 
 # sts.py: 3 attempts of (connect 3 s + read 9 s) plus backoff is at most 42 s;
 # the Go SDK kills a credential_process at 60 s.  Only a hang past this fails.
@@ -135,8 +136,9 @@ def test_leftover_temp_files_are_ignored_then_cleaned(dev, sts_proxy, run_tool):
 
 # -- damaged entries ----------------------------------------------------------------------
 def _valid_entry(path):
-    text = path.read_text()
-    return json.loads(text)
+    entry = read_entry(path)
+    assert entry is not None
+    return entry
 
 
 CORRUPTIONS = {
@@ -144,7 +146,7 @@ CORRUPTIONS = {
     "not JSON": lambda text: "this is not JSON {",
     "JSON list": lambda text: json.dumps([1, 2, 3]),
     "wrong shape": lambda text: json.dumps({"format": 1, "credentials": "nope"}),
-    "expiration unparsable": lambda text: json.dumps(dict(json.loads(text), expires_at="tomorrow")),
+    "expiration unparsable": lambda text: re.sub(r"^(cp-entry \S+ )\S+", r"\1tomorrow", text),
     "empty file": lambda text: "",
     "binary": lambda text: "\x00\xff\xfe garbage",
 }
@@ -239,7 +241,7 @@ def test_clock_skew_is_judged_by_the_later_clock(dev, sts_proxy, run_tool, offse
     path = entry_files(dev)[0]
     aged = set_remaining(path, 1300)
     aged["skew"] = entry["skew"]
-    path.write_text(json.dumps(aged))
+    write_entry(path, aged)
     again = run_tool("--profile dev", dev.env)
     assert again.returncode == 0, again.stderr
     expected_calls = 2 if offset > 0 else 1

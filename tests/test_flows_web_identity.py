@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from support.tools import TOOL
+from support.tools import TOOL, read_entry, write_entry
 
 ROLE = "arn:aws:iam::123456789012:role/ci-deploy"
 
@@ -40,9 +40,9 @@ def token_file(home):
 def expire_cache(home):
     """Make every cached session look expired, as time would."""
     for path in home.cache_dir.glob("*.json"):
-        entry = json.loads(path.read_text())
+        entry = read_entry(path)
         entry["expires_at"] = time.time() - 1
-        path.write_text(json.dumps(entry))
+        write_entry(path, entry)
 
 
 def check_output(result):

@@ -11,8 +11,6 @@ whichever clock is later: the SDK checks Expiration against the local clock,
 STS against its own, and neither may see expired credentials.
 """
 
-import hashlib
-import json
 import os
 import time
 
@@ -29,7 +27,7 @@ _PAYLOADS = {
 EKS_TOKEN_MARGIN = 60
 # Inputs from the environment that change the endpoint STS is asked at (the
 # region is keyed as resolved, so AWS_REGION=x and region = x share an entry).
-_ENDPOINT_VARIABLES = (
+ENDPOINT_VARIABLES = (
     "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
     "AWS_STS_REGIONAL_ENDPOINTS", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
@@ -68,12 +66,17 @@ def endpoint_inputs(options):
     """Everything that decides which STS endpoint (and so which account's STS) answers."""
     return {
         "region": options.region,
-        "environment": {name: os.environ.get(name) for name in _ENDPOINT_VARIABLES},
+        "environment": {name: os.environ.get(name) for name in ENDPOINT_VARIABLES},
         "profile": {key: options.section.get(key) for key in _ENDPOINT_KEYS},
     }
 
 
 def hash_key(material):
+    # Imported here, not at the top: a hit through cache/requests.py needs
+    # neither, and loading them (OpenSSL; re) costs it milliseconds.
+    import hashlib
+    import json
+
     encoded = json.dumps(material, sort_keys=True, default=list).encode()
     return hashlib.sha256(encoded).hexdigest()[:40]
 

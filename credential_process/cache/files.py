@@ -1,4 +1,11 @@
-"""The default store: one JSON file per entry in a private folder.
+"""The default store: one file per entry in a private folder.
+
+An entry file is three lines: a header with what freshness is judged on
+(``cp-entry 2 <expires_at> <skew> <duration> <kind>``), the entry as JSON, and
+for credentials the credential_process answer itself.  The header and the
+answer let the plain call (cache/requests.py) serve a hit without importing
+``json``, which with the ``re`` it loads costs more than half an interpreter
+start; everything else reads the JSON line.
 
 Reads take no lock: writers replace whole files atomically (temp file in the
 same folder, fsync, rename), so a reader sees the old entry or the new one.
@@ -6,7 +13,6 @@ Anything unexpected (a symlink, someone else's file, loose permissions, bad
 JSON) is a miss, never an error: a fresh session is always one STS call away.
 """
 
-import json
 import os
 import stat
 import sys
@@ -19,6 +25,19 @@ _POSIX = os.name == "posix"
 _TEMP_PREFIX = ".tmp-"
 _STALE_TEMP_SECONDS = 60
 _MAX_ENTRY_BYTES = 1024 * 1024
+
+
+# The names this store (and cache/requests.py) writes in its folder, by suffix:
+# entries, their locks and background-refresh markers; request records.
+_KEY_LENGTHS = {"json": 40, "lock": 40, "refresh": 40, "request": 8}
+
+
+def is_store_file(name):
+    """True for a name the file store writes (``cache clear --all`` removes only these)."""
+    if name.startswith(_TEMP_PREFIX):
+        return True
+    stem, _, suffix = name.rpartition(".")
+    return len(stem) == _KEY_LENGTHS.get(suffix) and all(char in "0123456789abcdef" for char in stem)
 
 
 def default_folder():
@@ -74,30 +93,18 @@ class FileStore:
 
     def load(self, key):
         """The entry stored under ``key``, or None for anything but a sound entry."""
-        try:
-            check_private_folder(self.folder)
-            descriptor = os.open(self.path(key), os.O_RDONLY | _NOFOLLOW)
-        except FileNotFoundError:
+        data = read_private_file(self.folder, self.path(key))
+        return None if data is None else parse(data)
+
+    def load_answer(self, key):
+        """(freshness fields, credential_process answer) of a credentials entry, or
+        None; reads no JSON.  The answer was written with the entry, atomically."""
+        data = read_private_file(self.folder, self.path(key))
+        lines = data.split(b"\n") if data else ()
+        header = read_header(lines[0]) if len(lines) == 4 else None
+        if header is None or header["kind"] != entry_format.CREDENTIALS or not lines[2]:
             return None
-        except (OSError, UnsafeFolder) as error:
-            warn(f"cache not used: {error}")
-            return None
-        try:
-            info = os.fstat(descriptor)
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            if _POSIX and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
-                warn(f"cache entry {self.path(key)} ignored: not private to this user")
-                return None
-            with os.fdopen(descriptor, "rb") as handle:
-                descriptor = None
-                data = handle.read(_MAX_ENTRY_BYTES + 1)
-        except OSError:
-            return None
-        finally:
-            if descriptor is not None:
-                os.close(descriptor)
-        return parse(data)
+        return header, lines[2]
 
     def save(self, key, entry):
         """Write an entry atomically; a failure is a warning, never fatal."""
@@ -105,7 +112,7 @@ class FileStore:
             ensure_private_folder(self.folder)
             self._remove_stale_temp_files()
             _remove_empty_folder(self.path(key))
-            write_private_file(self.folder, self.path(key), json.dumps(entry).encode())
+            write_private_file(self.folder, self.path(key), encode(entry))
         except (OSError, UnsafeFolder) as error:
             warn(f"could not write the cache ({_describe(error)}); credentials not cached")
 
@@ -176,12 +183,80 @@ def _remove_empty_folder(path):
         pass  # not empty, or gone: the write below reports what is wrong
 
 
-def parse(data):
+def read_private_file(folder, path):
+    """The bytes of ``path`` when it is a regular file, ours alone, in a folder
+    ours alone; else None (with a warning when something is not private)."""
     try:
-        found = json.loads(data)
+        check_private_folder(folder)
+        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except (OSError, UnsafeFolder) as error:
+        warn(f"cache not used: {error}")
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if _POSIX and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
+            warn(f"cache file {path} ignored: not private to this user")
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = None
+            return handle.read(_MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+
+
+_MAGIC = "cp-entry"
+_LAYOUT = "2"
+
+
+def encode(entry):
+    """The bytes of an entry file (see the module's docstring)."""
+    import json
+
+    from credential_process.output import process_json
+
+    kind = entry_format.kind_of(entry)
+    header = " ".join((_MAGIC, _LAYOUT, repr(float(entry["expires_at"])), repr(float(entry.get("skew", 0))),
+                       repr(float(entry["duration"])), kind))
+    answer = process_json(entry["credentials"]) if kind == entry_format.CREDENTIALS else ""
+    return f"{header}\n{json.dumps(entry)}\n{answer}\n".encode()
+
+
+def parse(data):
+    """The entry in an entry file's bytes, or None unless it is sound."""
+    lines = data.split(b"\n")
+    if len(lines) != 4 or read_header(lines[0]) is None:
+        return None
+    return parse_json(lines[1])
+
+
+def parse_json(text):
+    """An entry from its JSON form (the keyring store keeps entries as JSON)."""
+    import json
+
+    try:
+        found = json.loads(text)
     except ValueError:
         return None
     return found if isinstance(found, dict) and entry_format.is_valid(found) else None
+
+
+def read_header(line):
+    """The freshness fields of an entry file's first line, or None."""
+    fields = line.decode("ascii", "replace").split(" ")
+    if len(fields) != 6 or fields[:2] != [_MAGIC, _LAYOUT]:
+        return None
+    try:
+        expires_at, skew, duration = (float(field) for field in fields[2:5])
+    except ValueError:
+        return None
+    return {"expires_at": expires_at, "skew": skew, "duration": duration, "kind": fields[5]}
 
 
 def write_private_file(folder, path, data):

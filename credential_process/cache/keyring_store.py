@@ -17,7 +17,7 @@ session with its token, so this store refuses to open there.
 import json
 
 from credential_process import keystore
-from credential_process.cache.files import FileStore, parse, warn
+from credential_process.cache.files import FileStore, parse_json, warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.index_file import IndexFile
 
@@ -44,7 +44,7 @@ class KeyringStore:
         cannot be read (locked, unreachable) is an error, not a miss."""
         check_backend()
         text = keystore.get(keystore.CACHE_SERVICE, key)
-        return None if text is None else parse(text.encode())
+        return None if text is None else parse_json(text)
 
     def save(self, key, entry):
         check_backend()

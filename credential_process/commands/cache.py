@@ -3,7 +3,6 @@ metadata stored beside the credentials (profile, flow, role, expiry)."""
 
 import json
 import os
-import re
 import sys
 import time
 
@@ -15,8 +14,6 @@ from credential_process.output import time_left
 DESCRIPTION = "list the cached sessions, or clear them (cache list | cache clear --profile P | --all)"
 # Every store a profile can choose that keeps something (open_store's kinds).
 STORE_KINDS = ("file", "keyring")
-# What the file store writes in its folder: entries, their locks, temp files.
-_FILE_STORE_NAMES = re.compile(r"^(?:[0-9a-f]{40}\.(?:json|lock)|\.tmp-.+)$")
 
 
 def add_arguments(parser):
@@ -109,9 +106,9 @@ def clear(profile, everything):
 
 def _clear_file_folder():
     """Remove what entries() does not list: unreadable or old-format entries,
-    locks, temp files of killed writers.  Only names the file store writes, and
-    only in a folder that is ours alone."""
-    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder
+    locks, refresh markers, request records, temp files of killed writers.  Only
+    names the file store writes, and only in a folder that is ours alone."""
+    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder, is_store_file
 
     folder = default_folder()
     try:
@@ -122,7 +119,7 @@ def _clear_file_folder():
     except (OSError, UnsafeFolder) as error:
         raise ConfigError(f"cache folder not cleared: {error}") from None
     for name in names:
-        if _FILE_STORE_NAMES.match(name):
+        if is_store_file(name):
             try:
                 os.unlink(os.path.join(folder, name))  # unlink never follows a link
             except FileNotFoundError:

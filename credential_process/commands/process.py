@@ -1,21 +1,54 @@
-"""The default command: print the profile's credentials as credential_process JSON."""
+"""The default command: print the profile's credentials as credential_process JSON.
+
+Imports are inside the functions: the plain call (``run_plain``) is the one
+every SDK makes on every refresh, and a hit through the request shortcut
+needs neither the options module nor the resolver.
+"""
 
 import sys
-
-from credential_process import options as options_module
-from credential_process.output import process_json
-from credential_process.resolver import get_entry
 
 DESCRIPTION = "print a profile's credentials as credential_process JSON (the default)"
 
 
 def add_arguments(parser):
-    options_module.add_flags(parser)
+    from credential_process import options
+
+    options.add_flags(parser)
 
 
 def run(args):
-    entry = get_entry(options_module.from_args(args))
-    # One write, so the SDK never reads half a document.
-    sys.stdout.write(process_json(entry["credentials"]) + "\n")
-    sys.stdout.flush()
+    from credential_process import options
+    from credential_process.resolver import get_entry
+
+    _print(get_entry(options.from_args(args)))
     return 0
+
+
+def run_plain(argv, args):
+    """``[--profile NAME]`` alone: served through the request shortcut when it can be."""
+    from credential_process.cache import requests
+
+    answer = requests.serve(argv)
+    if answer is None:
+        from credential_process import options
+        from credential_process.resolver import get_entry
+
+        loaded = options.from_args(args)
+        entry = get_entry(loaded)
+        requests.remember(argv, loaded)
+        _print(entry)
+    else:
+        _write(answer)
+    return 0
+
+
+def _print(entry):
+    from credential_process.output import process_json
+
+    _write(process_json(entry["credentials"]).encode())
+
+
+def _write(answer):
+    # One write, so the SDK never reads half a document.
+    sys.stdout.buffer.write(answer + b"\n")
+    sys.stdout.flush()

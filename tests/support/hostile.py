@@ -10,13 +10,12 @@ profiles, cache-entry surgery, and finding the tool's own processes.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .tools import TOOL, HomeDir
+from .tools import TOOL, HomeDir, read_entry, write_entry
 
 REFRESH_VARIABLE = "CREDENTIAL_PROCESS_REFRESHING"
 
@@ -48,19 +47,17 @@ def entry_files(home: HomeDir) -> list[Path]:
 def only_entry(home: HomeDir) -> dict:
     files = entry_files(home)
     assert len(files) == 1, f"expected one cache entry, found {[p.name for p in files]}"
-    return json.loads(files[0].read_text())
+    return read_entry(files[0])
 
 
 def set_remaining(path: Path, seconds: float) -> dict:
     """Rewrite an entry in place (its mode kept) so it expires `seconds` from now."""
-    entry = json.loads(Path(path).read_text())
+    entry = read_entry(path)
     entry["expires_at"] = time.time() + seconds
     entry["skew"] = 0
     entry["credentials"]["Expiration"] = datetime.fromtimestamp(entry["expires_at"], timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
-    with open(path, "r+") as handle:
-        handle.truncate()
-        handle.write(json.dumps(entry))
+    write_entry(path, entry)
     return entry
 
 

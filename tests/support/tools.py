@@ -9,6 +9,7 @@
     clean_env(**extra)                 os.environ minus AWS_* / CREDENTIAL_PROCESS_*
     HomeDir                            temp HOME with .aws/config and .aws/credentials
     role_config(world, profile, extra, region)  a role profile served by TOOL over [profile base]
+    read_entry(path), write_entry(path, entry)  a cache entry file, through the product's own layout
 
 Every runner returns subprocess.CompletedProcess with text stdout/stderr and
 never raises on a non-zero exit. A missing third-party client skips the test,
@@ -205,3 +206,19 @@ def role_config(world, profile: str = "dev", extra: str = "", region: str = "us-
             f"credential_process = {TOOL} --profile {profile}\n"
             f"credential_process_role_arn = {world.role_arn}\n"
             f"credential_process_source_profile = base\n{extra}")
+
+
+def read_entry(path) -> Optional[dict]:
+    """The entry in a cache entry file, read by the product's own parser."""
+    from credential_process.cache.files import parse
+
+    return parse(Path(path).read_bytes())
+
+
+def write_entry(path, entry: dict) -> None:
+    """Rewrite a cache entry file in place (its mode kept), in the product's layout."""
+    from credential_process.cache.files import encode
+
+    with open(path, "r+b") as handle:
+        handle.truncate()
+        handle.write(encode(entry))
