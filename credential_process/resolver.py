@@ -78,7 +78,7 @@ REFRESH_VARIABLE = "CREDENTIAL_PROCESS_REFRESHING"
 # At most one refresher is started per entry in this many seconds.
 REFRESH_RETRY_SECONDS = 60
 # A refresher is ended (SIGALRM) after this long, whatever it waits for: the
-# STS budget is 42 s, and an in-process source profile may need as long again.
+# STS budget is 39 s, and an in-process source profile may need as long again.
 REFRESH_TIME_LIMIT = 120
 # Flags a refresher is not given: an MFA code is good once, and was used already.
 NOT_REPLAYED = ("mfa_code",)

@@ -22,3 +22,9 @@ def test_example_profiles_load(path, monkeypatch):
     for name in names:
         loaded = options.load(name)
         assert loaded.method
+
+
+def test_readme_lists_every_key():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for spec in options.SPECS:
+        assert f"`{spec.flag}" in readme if spec.flag_only else f"`{spec.key}`" in readme, spec.name
