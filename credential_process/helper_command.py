@@ -68,15 +68,19 @@ def run(command, what, timeout):
             )
         except OSError as error:
             raise ConfigError(f"{what} could not be started: {error.strerror or error}") from None
-        output = _collect(process, what, timeout)
+        try:
+            output = _collect(process, what, timeout)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
     finally:
         if terminal:
             for handle in terminal:
                 handle.close()
     if process.returncode != 0:
         raise NeedsPersonError(f"{what} failed (exit status {process.returncode})")
-    if len(output) > MAX_OUTPUT_BYTES:
-        raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
     try:
         return output.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -84,18 +88,34 @@ def run(command, what, timeout):
 
 
 def _collect(process, what, timeout):
+    """At most MAX_OUTPUT_BYTES of stdout, within ``timeout`` seconds in all.
+
+    A reader thread, so that neither a silent helper (the time bound) nor an
+    endless one (the size bound: memory stays bounded) can hold us."""
+    import threading
+    import time
+
+    chunks = []
+    received = [0]
+
+    def read():
+        while received[0] <= MAX_OUTPUT_BYTES:
+            chunk = process.stdout.read1(65536)
+            if not chunk:
+                return
+            chunks.append(chunk)
+            received[0] += len(chunk)
+
+    deadline = time.monotonic() + timeout
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if received[0] > MAX_OUTPUT_BYTES:
+        raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
     try:
-        output, _ = process.communicate(timeout=timeout)
-        return output
+        if reader.is_alive():
+            raise subprocess.TimeoutExpired(process.args, timeout)
+        process.wait(max(deadline - time.monotonic(), 0))
     except subprocess.TimeoutExpired:
-        process.kill()
-        try:
-            # A grandchild may still hold the pipe open: do not wait for it long.
-            process.communicate(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
         raise NeedsPersonError(f"{what} did not finish within {timeout} s and was stopped") from None
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
+    return b"".join(chunks)

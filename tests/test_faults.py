@@ -23,7 +23,7 @@ from support.hostile import entry_files, only_entry, set_remaining, write_role_p
 from support.moto import free_port
 from support.tools import TOOL, read_entry, write_entry
 
-# sts.py: 3 attempts of (connect 3 s + read 9 s) plus backoff is at most 42 s;
+# sts.py: 3 attempts of (connect 3 s + read 9 s) plus backoff is at most 39 s;
 # the Go SDK kills a credential_process at 60 s.  Only a hang past this fails.
 GO_SDK_KILL_SECONDS = 60
 

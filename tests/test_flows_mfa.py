@@ -178,6 +178,10 @@ def test_mfa_process_failure_and_garbage(mfa_home, aws_world):
     mfa_home.write_config(role_profile("mfa", aws_world.role_arn, "credential_process_mfa_process = echo soon"))
     garbage = without_terminal(["--profile", "mfa"], mfa_home.env)
     assert garbage.returncode == 3 and "not a 6-digit MFA code" in garbage.stderr, garbage.stderr
+    # Endless output: stopped past 1 MiB (memory stays bounded), not read to the end.
+    mfa_home.write_config(role_profile("mfa", aws_world.role_arn, "credential_process_mfa_process = yes 123456"))
+    endless = without_terminal(["--profile", "mfa"], mfa_home.env)
+    assert endless.returncode == 2 and "printed more than 1048576 bytes" in endless.stderr, endless.stderr
 
 
 def test_mfa_process_gets_no_aws_secrets(mfa_home, aws_world, sts_proxy):
