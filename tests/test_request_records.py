@@ -98,3 +98,11 @@ def test_no_record_for_a_policy_file_or_without_the_file_store(home, aws_world, 
     write_role_profiles(home, aws_world, names=("dev",), cache="none")
     key_of(run_tool("--profile dev", home.env))
     assert records(home) == []
+
+
+def test_records_not_rewritten_for_a_day_are_removed(dev, aws_world, run_tool):
+    (old,) = records(dev)
+    os.utime(old, (0, 0))
+    write_role_profiles(dev, aws_world, names=("dev", "ops"), duration_seconds=7200)  # a new request
+    key_of(run_tool("--profile dev", dev.env))
+    assert old not in records(dev) and len(records(dev)) == 1

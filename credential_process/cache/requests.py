@@ -14,6 +14,7 @@ refresh.
 """
 
 import os
+import time
 import zlib
 from types import SimpleNamespace
 
@@ -23,6 +24,7 @@ from credential_process.cache.files import (
 )
 
 SUFFIX = ".request"
+RECORD_LIFETIME = 24 * 3600
 # Variables that can change which entry a plain call is served from.
 _VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "HOME", "CREDENTIAL_PROCESS_CACHE_DIR",
@@ -66,8 +68,23 @@ def remember(argv, options):
         ensure_private_folder(store.folder)
         write_private_file(store.folder, _record_path(store.folder, request),
                            f"{header}\n{request}".encode())
+        _remove_old_records(store.folder)
     except (OSError, UnsafeFolder):
         pass  # only a shortcut: the full path works without it (and has warned)
+
+
+def _remove_old_records(folder):
+    # Every config edit leaves the records of the old file behind.  One not
+    # rewritten for a day costs, at worst, one full-path call to write it again.
+    cutoff = time.time() - RECORD_LIFETIME
+    for name in os.listdir(folder):
+        if name.endswith(SUFFIX):
+            path = os.path.join(folder, name)
+            try:
+                if os.lstat(path).st_mtime < cutoff:
+                    os.unlink(path)
+            except OSError:
+                pass
 
 
 def _request(argv):
