@@ -162,15 +162,21 @@ class FileStore:
 
     def _remove_stale_temp_files(self):
         # A writer killed between write and rename leaves its temp file behind.
-        cutoff = time.time() - _STALE_TEMP_SECONDS
-        for name in os.listdir(self.folder):
-            if name.startswith(_TEMP_PREFIX):
-                path = os.path.join(self.folder, name)
-                try:
-                    if os.lstat(path).st_mtime < cutoff:
-                        os.unlink(path)
-                except OSError:
-                    pass
+        remove_old_files(self.folder, lambda name: name.startswith(_TEMP_PREFIX), _STALE_TEMP_SECONDS)
+
+
+def remove_old_files(folder, wanted, age):
+    """Remove the files of ``folder`` whose name is ``wanted`` and that were
+    last written more than ``age`` seconds ago."""
+    cutoff = time.time() - age
+    for name in os.listdir(folder):
+        if wanted(name):
+            path = os.path.join(folder, name)
+            try:
+                if os.lstat(path).st_mtime < cutoff:
+                    os.unlink(path)
+            except OSError:
+                pass
 
 
 def _remove_empty_folder(path):

@@ -14,13 +14,12 @@ refresh.
 """
 
 import os
-import time
 import zlib
 from types import SimpleNamespace
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache.files import (
-    FileStore, UnsafeFolder, ensure_private_folder, read_private_file, write_private_file,
+    FileStore, UnsafeFolder, ensure_private_folder, read_private_file, remove_old_files, write_private_file,
 )
 
 SUFFIX = ".request"
@@ -68,23 +67,11 @@ def remember(argv, options):
         ensure_private_folder(store.folder)
         write_private_file(store.folder, _record_path(store.folder, request),
                            f"{header}\n{request}".encode())
-        _remove_old_records(store.folder)
+        # Every config edit leaves the records of the old file behind.  One not
+        # rewritten for a day costs, at worst, one full-path call to write it again.
+        remove_old_files(store.folder, lambda name: name.endswith(SUFFIX), RECORD_LIFETIME)
     except (OSError, UnsafeFolder):
         pass  # only a shortcut: the full path works without it (and has warned)
-
-
-def _remove_old_records(folder):
-    # Every config edit leaves the records of the old file behind.  One not
-    # rewritten for a day costs, at worst, one full-path call to write it again.
-    cutoff = time.time() - RECORD_LIFETIME
-    for name in os.listdir(folder):
-        if name.endswith(SUFFIX):
-            path = os.path.join(folder, name)
-            try:
-                if os.lstat(path).st_mtime < cutoff:
-                    os.unlink(path)
-            except OSError:
-                pass
 
 
 def _request(argv):
