@@ -335,7 +335,7 @@ def load(name, flags=None, profiles=None):
     return Options(name, path, section, values, flags=given)
 
 
-# The key whose presence names a flow, in the order infer_method looks for them.
+# The key whose presence names a flow, in the order choose_method looks for them.
 _METHOD_MARKERS = (
     ("saml_assertion_process", "assume-role-with-saml"),
     ("saml_assertion_file", "assume-role-with-saml"),
@@ -346,13 +346,11 @@ _METHOD_MARKERS = (
 )
 
 
-def infer_method(values):
-    """The flow a profile asks for, from its own keys only (never the environment)."""
-    return choose_method(values)[0]
-
-
 def choose_method(values):
-    """(method, the spec name that chose it: "method", a marker key, or None)."""
+    """(method, the spec name that chose it: "method", a marker key, or None).
+
+    From the profile's own keys only, never the environment: inside an EKS pod
+    AWS_WEB_IDENTITY_TOKEN_FILE is set for every process."""
     if values.get("method"):
         return values["method"], "method"
     for name, method in _METHOD_MARKERS:
