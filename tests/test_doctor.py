@@ -187,3 +187,18 @@ def test_cache_folder(home, run_tool, tmp_path, problem):
     assert result.returncode == 2, result.stdout + result.stderr
     (finding,) = findings(result.stdout)
     assert finding[0] == "cache" and expected in finding[1] and finding[2]
+
+
+def test_refused_keyring_backend(home, run_tool):
+    """Profiles that use the keyring are checked against the backend keyring picks."""
+    home.write_config(BASE + served(source="credential_process_source_keyring = work\n"))
+    home.write_credentials(f"[base]\n{KEYS}")
+    refused = dict(home.env, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    result = doctor(run_tool, home, env=refused)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert [finding[0] for finding in findings(result.stdout)] == ["keyring"]  # the source itself is fine
+    [(where, problem, fix)] = findings(result.stdout)
+    assert "stores nothing" in problem and "gnome-keyring" in fix
+    # The same backend is no finding when no profile uses the keyring.
+    home.write_config(BASE + served())
+    assert doctor(run_tool, home, env=refused).returncode == 0

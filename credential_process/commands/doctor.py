@@ -58,6 +58,7 @@ def run(args):
     for name in names:
         findings.extend(check_profile(Profile(name, profiles, credentials_sections)))
     findings.extend(check_cache_folder())
+    findings.extend(check_keyring([profiles[name] for name in names]))
     report(findings, names)
     return EXIT_CONFIG if findings else 0
 
@@ -149,9 +150,10 @@ def _source(profile):
     options = profile.options
     if options is None or not _needs_base(options.method):
         return
-    if not options.source_profile and not options.credential_source:
+    if not any(getattr(options, name) for name in options_module.SOURCE_KEYS):
         yield Finding(_where(profile), "names no base credentials to call STS with",
-                      f"set {PREFIX}source_profile (a profile with credentials) or {PREFIX}credential_source")
+                      f"set {PREFIX}source_profile (a profile with credentials), {PREFIX}credential_source "
+                      f"or {PREFIX}source_keyring")
         return
     if options.source_profile is None:
         return
@@ -236,6 +238,21 @@ def check_cache_folder():
     mode = stat.S_IMODE(os.lstat(folder).st_mode)
     if os.name == "posix" and mode & 0o077:
         yield Finding("cache", f"{folder} is open to other users (mode {mode:o})", f"chmod 700 {shlex.quote(folder)}")
+
+
+def check_keyring(sections):
+    """The keyring backend, when a checked profile keeps keys or sessions there."""
+    if not any(section.get(PREFIX + "source_keyring") or section.get(PREFIX + "cache") == "keyring"
+               for section in sections):
+        return
+    from credential_process import keystore
+    from credential_process.errors import CredentialProcessError
+
+    try:
+        keystore.backend()
+    except CredentialProcessError as error:
+        problem, _, fix = str(error).partition(": install")
+        yield Finding("keyring", problem, f"install{fix}" if fix else "see the keyring section of the README")
 
 
 # -- helpers ----------------------------------------------------------------------
