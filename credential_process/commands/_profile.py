@@ -1,5 +1,5 @@
-"""What every command serving a profile's credentials shares with the default
-command: the same flags, the same options, the same cache and lock."""
+"""What every command serving a profile's credentials shares, the default
+command included: the same flags, the same options, the same cache and lock."""
 
 from credential_process import options as options_module
 from credential_process.resolver import get_entry

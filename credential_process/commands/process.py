@@ -11,16 +11,15 @@ DESCRIPTION = "print a profile's credentials as credential_process JSON (the def
 
 
 def add_arguments(parser):
-    from credential_process import options
+    from credential_process.commands import _profile
 
-    options.add_flags(parser)
+    _profile.add_arguments(parser)
 
 
 def run(args):
-    from credential_process import options
-    from credential_process.resolver import get_entry
+    from credential_process.commands import _profile
 
-    _print(get_entry(options.from_args(args)))
+    _print(_profile.resolve(args)[1])
     return 0
 
 
@@ -30,12 +29,10 @@ def run_plain(argv, args):
 
     answer = requests.serve(argv)
     if answer is None:
-        from credential_process import options
-        from credential_process.resolver import get_entry
+        from credential_process.commands import _profile
 
-        loaded = options.from_args(args)
-        entry = get_entry(loaded)
-        requests.remember(argv, loaded)
+        options, entry = _profile.resolve(args)
+        requests.remember(argv, options)
         _print(entry)
     else:
         _write(answer)
