@@ -21,6 +21,7 @@ from credential_process import options as options_module
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
 from credential_process.errors import ConfigError
+from credential_process.output import utc_timestamp
 
 TOKEN_PREFIX = "k8s-aws-v1."
 CLUSTER_ID_HEADER = "x-k8s-aws-id"
@@ -77,7 +78,7 @@ def _new_token_entry(options, cluster, role_arn):
     expires_at = signed_at + TOKEN_LIFETIME
     payload = {
         "token": token,
-        "expirationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at)),
+        "expirationTimestamp": utc_timestamp(expires_at),
     }
     return entry_format.make_token_entry(options, cluster, payload, expires_at, TOKEN_LIFETIME, role_arn)
 

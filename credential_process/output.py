@@ -3,10 +3,16 @@ integer, first, then the keys) and the shell formats of ``export``."""
 
 import json
 import re
+import time
 
 from credential_process.errors import ConfigError
 
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId")
+
+
+def utc_timestamp(seconds):
+    """RFC 3339 in UTC with ``Z`` (2026-01-01T12:00:00Z): what every SDK parses."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def process_json(credentials):

@@ -15,6 +15,7 @@ import time
 from credential_process import keystore
 from credential_process.errors import ConfigError
 from credential_process.index_file import IndexFile
+from credential_process.output import utc_timestamp
 
 # AWS: an access key ID is 16-128 word characters; long-term ones start AKIA,
 # temporary (STS) ones ASIA.  A secret access key is 40 characters of base64.
@@ -72,7 +73,7 @@ def store(name, access_key_id, secret_access_key):
     record = {
         "AccessKeyId": check_access_key_id(access_key_id),
         "SecretAccessKey": check_secret_access_key(secret_access_key),
-        "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "added": utc_timestamp(time.time()),
     }
     keystore.put(keystore.KEYS_SERVICE, check_name(name), json.dumps(record))
     index().update(name, {"AccessKeyId": mask(record["AccessKeyId"]), "added": record["added"]})

@@ -6,11 +6,11 @@ credentials) and ``fetch(options, base)``, which returns a new cache entry.
 
 import importlib
 import sys
-from datetime import timezone
 
 from credential_process import sts
 from credential_process.cache.entry import make_entry
 from credential_process.errors import AwsError, ConfigError
+from credential_process.output import utc_timestamp
 
 MODULES = {
     "assume-role": "assume_role",
@@ -47,16 +47,16 @@ def can_refresh_unattended(options):
 
 def session_entry(options, sts_credentials, skew, duration, account_id=None, method=None):
     """A cache entry from the ``Credentials`` member of an STS response."""
-    expiration = sts_credentials["Expiration"].astimezone(timezone.utc)
+    expires_at = sts_credentials["Expiration"].timestamp()
     credentials = {
         "AccessKeyId": sts_credentials["AccessKeyId"],
         "SecretAccessKey": sts_credentials["SecretAccessKey"],
         "SessionToken": sts_credentials["SessionToken"],
-        "Expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Expiration": utc_timestamp(expires_at),
     }
     if account_id:
         credentials["AccountId"] = account_id
-    return make_entry(options, credentials, expiration.timestamp(), duration, skew, method)
+    return make_entry(options, credentials, expires_at, duration, skew, method)
 
 
 def account_of(arn):
@@ -92,6 +92,11 @@ def call_with_mfa(sts_client, operation, serial, **params):
 def notice(message):
     """A remark on stderr (the SDK shows it only on failure; a terminal user sees it)."""
     sys.stderr.write(f"credential-process: {message}\n")
+
+
+def tag_params(options):
+    """Session tags as AssumeRole and GetFederationToken take them, when set."""
+    return {"Tags": [{"Key": key, "Value": value} for key, value in options.tags]} if options.tags else {}
 
 
 def policy_params(options):

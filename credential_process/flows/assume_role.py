@@ -18,7 +18,7 @@ import socket
 from credential_process import sts
 from credential_process.errors import AwsError
 from credential_process.flows import (
-    ASSUMED_ROLE_METHODS, account_of, call_with_mfa, notice, policy_params, session_entry,
+    ASSUMED_ROLE_METHODS, account_of, call_with_mfa, notice, policy_params, session_entry, tag_params,
 )
 
 NEEDS_BASE = True
@@ -54,11 +54,11 @@ def _params(options):
     }
     optional = {
         "ExternalId": options.external_id,
-        "Tags": [{"Key": key, "Value": value} for key, value in options.tags],
         "TransitiveTagKeys": list(options.transitive_tag_keys),
         "SourceIdentity": options.source_identity,
     }
     params.update({name: value for name, value in optional.items() if value})
+    params.update(tag_params(options))
     params.update(policy_params(options))
     return params
 

@@ -5,6 +5,7 @@ import time
 from credential_process import saml, sts
 from credential_process.errors import ConfigError, NeedsPersonError
 from credential_process.flows import account_of, policy_params, read_token_input, session_entry
+from credential_process.output import utc_timestamp
 
 NEEDS_BASE = False
 DEFAULT_DURATION = 3600
@@ -42,7 +43,7 @@ def _check_not_expired(assertion, source):
     expires = assertion.not_on_or_after
     if expires is not None and expires.timestamp() <= time.time():
         raise NeedsPersonError(
-            f"the SAML assertion from {source} expired at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
+            f"the SAML assertion from {source} expired at {utc_timestamp(expires.timestamp())}: "
             "log in to the identity provider again"
         )
 

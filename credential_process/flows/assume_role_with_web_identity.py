@@ -5,11 +5,11 @@ import base64
 import binascii
 import json
 import time
-from datetime import datetime, timezone
 
 from credential_process import sts
 from credential_process.errors import NeedsPersonError
 from credential_process.flows import account_of, policy_params, read_token_input, session_entry
+from credential_process.output import utc_timestamp
 from credential_process.flows.assume_role import default_session_name
 
 NEEDS_BASE = False
@@ -41,9 +41,8 @@ def fetch(options, base):
 def _check_not_expired(token, source):
     expires = jwt_expiry(token)
     if expires is not None and expires <= time.time():
-        stamp = datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         raise NeedsPersonError(
-            f"the web identity token from {source} expired at {stamp}: "
+            f"the web identity token from {source} expired at {utc_timestamp(expires)}: "
             "whatever writes it (the identity provider, the CI system) must issue a new one"
         )
 

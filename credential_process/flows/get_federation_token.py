@@ -1,7 +1,7 @@
 """GetFederationToken: a federated user's session, from an IAM user's own keys."""
 
 from credential_process import sts
-from credential_process.flows import account_of, policy_params, require_long_term, session_entry
+from credential_process.flows import account_of, policy_params, require_long_term, session_entry, tag_params
 
 NEEDS_BASE = True
 DEFAULT_DURATION = 43200
@@ -11,8 +11,7 @@ def fetch(options, base):
     require_long_term(options, base, "GetFederationToken")
     duration = options.duration_seconds or DEFAULT_DURATION
     params = {"Name": options.federation_name, "DurationSeconds": duration}
-    if options.tags:
-        params["Tags"] = [{"Key": key, "Value": value} for key, value in options.tags]
+    params.update(tag_params(options))
     params.update(policy_params(options))
     response, skew = sts.call(sts.client(options, base), "GetFederationToken", **params)
     account = account_of(response["FederatedUser"]["Arn"])
