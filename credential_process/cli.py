@@ -11,7 +11,7 @@ import sys
 from types import SimpleNamespace
 
 from credential_process import __version__
-from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, redact
+from credential_process.errors import EXIT_AWS, EXIT_CONFIG, CredentialProcessError, one_line, redact
 
 # name (also the module's in credential_process.commands) -> one line of help
 COMMANDS = {
@@ -80,7 +80,7 @@ def _fail(error, code, debug):
         import traceback
 
         sys.stderr.write(redact(traceback.format_exc()))
-    message = " ".join(str(error).split()) or type(error).__name__
+    message = one_line(error) or type(error).__name__
     sys.stderr.write(f"credential-process: {redact(message)}\n")
     return code
 

@@ -16,7 +16,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from credential_process.errors import CredentialProcessError, redact
+from credential_process.errors import CredentialProcessError, one_line, redact
 
 HOST = "127.0.0.1"
 PATH = "/credentials"
@@ -84,7 +84,7 @@ def _handler(server):
             try:
                 body = server.answer()
             except CredentialProcessError as error:
-                message = redact(" ".join(str(error).split()))
+                message = redact(one_line(error))
                 sys.stderr.write(f"credential-process: exec --server: {message}\n")
                 return self._reply(500, {"Code": type(error).__name__, "Message": message})
             self._send(200, body)

@@ -42,6 +42,11 @@ _SECRET_LOOKING = r"[A-Za-z0-9/+=_-]{40,}"
 _KEY_NAME = r"[a-z_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:=\d{1,3})?"
 
 
+def one_line(error):
+    """An error's text on one line: every failure is one line on stderr."""
+    return " ".join(str(error).split())
+
+
 def redact(text):
     """Replace anything shaped like a secret with a marker."""
     import re  # on use: a cache hit prints no error and must not pay for re

@@ -17,7 +17,7 @@ import sys
 import keyring
 import keyring.errors
 
-from credential_process.errors import ConfigError, NeedsPersonError
+from credential_process.errors import ConfigError, NeedsPersonError, one_line
 
 KEYS_SERVICE = "credential-process"  # long-term keys: one item per name
 CACHE_SERVICE = "credential-process-cache"  # cached sessions: one item per cache key
@@ -78,7 +78,7 @@ def _current_backend():
     try:
         return keyring.get_keyring()
     except Exception as error:  # keyring raises RuntimeError for a named backend it cannot start
-        raise ConfigError(f"cannot start the keyring backend: {_one_line(error)}{_dbus_hint()}") from None
+        raise ConfigError(f"cannot start the keyring backend: {one_line(error)}{_dbus_hint()}") from None
 
 
 def _writes_to(found):
@@ -122,12 +122,12 @@ def translated_errors(action):
         ) from None
     except Exception as error:
         if _is_access_denied(error):
-            raise ConfigError(f"{action}: access to the keyring was denied: {_one_line(error)}") from None
+            raise ConfigError(f"{action}: access to the keyring was denied: {one_line(error)}") from None
         if _is_dbus_failure(error):
             raise ConfigError(f"{action}: the Secret Service is not reachable over D-Bus: "
-                              f"{_one_line(error)}{_dbus_hint()}") from None
+                              f"{one_line(error)}{_dbus_hint()}") from None
         if isinstance(error, keyring.errors.KeyringError):
-            raise ConfigError(f"{action} failed: {_one_line(error) or type(error).__name__}") from None
+            raise ConfigError(f"{action} failed: {one_line(error) or type(error).__name__}") from None
         raise
 
 
@@ -146,7 +146,3 @@ def _dbus_hint():
     if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return " (there is no D-Bus session: DBUS_SESSION_BUS_ADDRESS is unset)"
     return ""
-
-
-def _one_line(error):
-    return " ".join(str(error).split())

@@ -10,7 +10,7 @@ import json
 import os
 import re
 
-from credential_process.errors import ConfigError
+from credential_process.errors import ConfigError, one_line
 
 PREFIX = "credential_process_"
 DEFAULT_REGION = "us-east-1"
@@ -271,7 +271,7 @@ def read_ini(path):
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError, configparser.Error) as error:
-        raise ConfigError(f"cannot read {path}: {_one_line(error)}") from None
+        raise ConfigError(f"cannot read {path}: {one_line(error)}") from None
     return parser
 
 
@@ -469,8 +469,4 @@ def _read_policy_file(path):
         with open(os.path.expanduser(path), encoding="utf-8") as handle:
             return handle.read(MAX_VALUE_LENGTH + 1)
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read {PREFIX}policy_file {path}: {_one_line(error)}") from None
-
-
-def _one_line(error):
-    return " ".join(str(error).split())
+        raise ConfigError(f"cannot read {PREFIX}policy_file {path}: {one_line(error)}") from None

@@ -15,7 +15,7 @@ import botocore.credentials
 import botocore.exceptions
 
 from credential_process import options as options_module
-from credential_process.errors import AwsError, ConfigError, NeedsPersonError, redact
+from credential_process.errors import AwsError, ConfigError, NeedsPersonError, one_line, redact
 from credential_process.resolver import CHAIN_VARIABLE
 
 TOOL_NAME = "credential-process"
@@ -132,7 +132,7 @@ def _as_base(frozen):
 
 
 def _translate(error, source_profile):
-    message = redact(" ".join(str(error).split()))
+    message = redact(one_line(error))
     sso_errors = (botocore.exceptions.UnauthorizedSSOTokenError, botocore.exceptions.SSOTokenLoadError)
     if isinstance(error, sso_errors):
         return NeedsPersonError(

@@ -8,6 +8,7 @@ import time
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
+from credential_process.cache.files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.output import time_left
 
@@ -41,7 +42,7 @@ def stores():
         try:
             store = open_store(kind)
         except (CredentialProcessError, ImportError, OSError) as error:
-            _warn(f"the {kind} store cannot be opened: {error}")
+            warn(f"the {kind} store cannot be opened: {error}")
             continue
         if store.name == kind:  # open_store falls back to the file store for unknown kinds
             yield store
@@ -53,7 +54,7 @@ def cached_entries():
         try:
             found = list(store.entries())
         except (CredentialProcessError, OSError) as error:
-            _warn(f"the {store.name} store cannot be read: {error}")
+            warn(f"the {store.name} store cannot be read: {error}")
             continue
         for key, entry in found:
             yield store, key, entry
@@ -125,6 +126,3 @@ def _clear_file_folder():
             except FileNotFoundError:
                 pass
 
-
-def _warn(message):
-    sys.stderr.write(f"credential-process: warning: {message}\n")

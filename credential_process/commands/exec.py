@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from credential_process import options as options_module
+from credential_process.cache.files import warn
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
 from credential_process.output import container_json, environment_variables
@@ -101,10 +102,8 @@ def warn_about_default_profile():
             continue
         found = [key for key in DEFAULT_PROFILE_SOURCES if section.get(key)]
         if found:
-            sys.stderr.write(
-                f"credential-process: warning: [default] in {path} sets {', '.join(found)}: the child's "
-                "SDK will use those credentials, not the endpoint of exec --server\n"
-            )
+            warn(f"[default] in {path} sets {', '.join(found)}: the child's "
+                 "SDK will use those credentials, not the endpoint of exec --server")
 
 
 def run_child(command, env):
