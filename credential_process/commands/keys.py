@@ -227,11 +227,9 @@ def _signing_credentials(settings, credentials):
     (IAM refuses session credentials obtained without MFA)."""
     if not settings.mfa_serial:
         return credentials
-    from credential_process.flows.get_session_token import DEFAULT_MFA_DURATION, mfa_session
+    from credential_process.flows.get_session_token import mfa_session
 
-    base = dict(credentials, SessionToken=None, method=None)
-    duration = getattr(settings, "mfa_session_duration", None) or DEFAULT_MFA_DURATION
-    return mfa_session(settings, base, duration)["credentials"]
+    return mfa_session(settings, credentials)["credentials"]
 
 
 def _credentials(record):

@@ -35,10 +35,9 @@ def fetch(options, base):
 
             params.update(SerialNumber=options.mfa_serial, TokenCode=mfa_code(options, options.mfa_serial))
         else:
-            from credential_process.flows.get_session_token import DEFAULT_MFA_DURATION, mfa_session
+            from credential_process.flows.get_session_token import mfa_session
 
-            duration = options.mfa_session_duration or DEFAULT_MFA_DURATION
-            signing = dict(mfa_session(options, base, duration)["credentials"], method="get-session-token")
+            signing = dict(mfa_session(options, base)["credentials"], method="get-session-token")
     if signing.get("method") in ASSUMED_ROLE_METHODS:
         params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
     response, skew = _assume_role(options, signing, params)

@@ -30,8 +30,10 @@ def fetch(options, base):
     return session_entry(options, response["Credentials"], skew, duration)
 
 
-def mfa_session(options, base, duration):
-    """The cached MFA session entry for ``base`` (long-term keys) and the profile's device."""
+def mfa_session(options, base, duration=None):
+    """The cached MFA session entry for ``base`` (long-term keys) and the profile's device;
+    ``duration`` defaults to the profile's credential_process_mfa_session_duration."""
+    duration = duration or options.mfa_session_duration or DEFAULT_MFA_DURATION
     from credential_process.cache import open_store
     from credential_process.resolver import cached
 
