@@ -9,6 +9,7 @@ import sys
 from credential_process import options as options_module
 from credential_process.commands import TOOL_NAME
 from credential_process.errors import EXIT_CONFIG, ConfigError
+from credential_process.flows.assume_role import CHAINED_MAX_DURATION
 
 DESCRIPTION = (
     "check every profile served by credential-process (or one) and the cache folder; "
@@ -18,7 +19,6 @@ PREFIX = options_module.PREFIX
 # botocore re-runs the process on every credential access once fewer than 15
 # minutes remain, and we refresh ahead too: shorter sessions mean a run per call.
 MIN_COMFORTABLE_SESSION = 45 * 60
-CHAINED_ROLE_MAX = 3600
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 # botocore's keys that make a profile's credentials a role session, so that
 # assuming a role with them is role chaining (STS caps those at one hour).
@@ -189,14 +189,14 @@ def _short_session(profile):
 def _chained_role_duration(profile):
     options = profile.options
     if (options is None or options.method != "assume-role" or not options.source_profile
-            or (options.duration_seconds or 0) <= CHAINED_ROLE_MAX):
+            or (options.duration_seconds or 0) <= CHAINED_MAX_DURATION):
         return
     if _is_role_session(profile, options.source_profile):
         yield Finding(
             _where(profile),
             f"asks for {options.duration_seconds} s, but its source {options.source_profile!r} is a role "
-            f"session: STS refuses chained role sessions longer than {CHAINED_ROLE_MAX} s",
-            f"set {PREFIX}duration_seconds to {CHAINED_ROLE_MAX} or less, or use long-term credentials as the source",
+            f"session: STS refuses chained role sessions longer than {CHAINED_MAX_DURATION} s",
+            f"set {PREFIX}duration_seconds to {CHAINED_MAX_DURATION} or less, or use long-term credentials as the source",
         )
 
 
