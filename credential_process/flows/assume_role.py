@@ -18,7 +18,7 @@ import socket
 from credential_process import sts
 from credential_process.errors import AwsError
 from credential_process.flows import (
-    ASSUMED_ROLE_METHODS, account_of, call_with_mfa, notice, policy_params, session_entry, tag_params,
+    ASSUMED_ROLE_METHODS, account_of, answer_member, call_with_mfa, notice, policy_params, session_entry, tag_params,
 )
 
 NEEDS_BASE = True
@@ -41,8 +41,8 @@ def fetch(options, base):
     if signing.get("method") in ASSUMED_ROLE_METHODS:
         params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
     response, skew = _assume_role(options, signing, params)
-    account = account_of(response["AssumedRoleUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, params["DurationSeconds"], account)
+    account = account_of(answer_member(response, "AssumeRole", "AssumedRoleUser", "Arn"))
+    return session_entry(options, "AssumeRole", response, skew, params["DurationSeconds"], account)
 
 
 def _params(options):

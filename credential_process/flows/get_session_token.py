@@ -27,7 +27,7 @@ def fetch(options, base):
         return dict(shared, profile=options.profile)
     duration = options.duration_seconds or DEFAULT_DURATION
     response, skew = sts.call(sts.client(options, base), "GetSessionToken", DurationSeconds=duration)
-    return session_entry(options, response["Credentials"], skew, duration)
+    return session_entry(options, "GetSessionToken", response, skew, duration)
 
 
 def mfa_session(options, base, duration=None):
@@ -47,7 +47,7 @@ def mfa_session(options, base, duration=None):
         params = {"DurationSeconds": duration, "SerialNumber": serial,
                   "TokenCode": mfa_code(options, serial)}
         response, skew = call_with_mfa(sts.client(options, base), "GetSessionToken", serial, **params)
-        return session_entry(labelled, response["Credentials"], skew, duration)
+        return session_entry(labelled, "GetSessionToken", response, skew, duration)
 
     return cached(open_store(options.cache), key, labelled, get_session_token)
 
