@@ -115,6 +115,8 @@ def _policy_json(value, key):
         document = json.loads(value)
     except ValueError as error:
         raise ConfigError(f"{key} is not valid JSON: {error}") from None
+    except RecursionError:  # json's parser recurses per nesting level
+        raise ConfigError(f"{key} is nested too deeply to be a policy document") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{key} must be a JSON object (a policy document)")
     # Normalised so that formatting changes do not split the cache.
@@ -292,6 +294,14 @@ def section_name(profile):
 
 
 def resolve_profile_name(requested):
+    """--profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default.
+
+    An empty --profile is a mistake (a variable that expanded to nothing), not
+    a request for the default profile.  An empty AWS_PROFILE counts as unset,
+    as the Go and JS SDKs read it (botocore refuses it before it would run us)."""
+    if requested is not None and not requested.strip():
+        raise ConfigError("--profile is empty: name the profile to serve (or leave --profile out for "
+                          "$AWS_PROFILE, else default)")
     return requested or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
 
 

@@ -80,7 +80,16 @@ def check_backend():
         )
 
 
+# What the index may hold of an entry: named one by one, so that a payload
+# added later (as the EKS token was) stays in the keyring unless listed here.
+# Each is written by cache/entry.py's _metadata or make_token_entry: none is a secret.
+INDEXED_FIELDS = (
+    "format", "kind", "profile", "method", "role_arn", "cluster", "source",
+    "created_at", "expires_at", "duration", "skew",
+)
+
+
 def metadata(entry):
-    """An entry without its credentials: what the index may hold."""
-    return {name: value for name, value in entry.items() if name != "credentials"}
+    """The entry's non-secret fields: what the index may hold."""
+    return {name: entry[name] for name in INDEXED_FIELDS if name in entry}
 

@@ -18,31 +18,45 @@ import socket
 from credential_process import sts
 from credential_process.errors import AwsError
 from credential_process.flows import (
-    ASSUMED_ROLE_METHODS, account_of, call_with_mfa, notice, policy_params, session_entry, tag_params,
+    ASSUMED_ROLE_METHODS, account_of, answer_member, call_with_mfa, notice, policy_params, session_entry, tag_params,
 )
 
 NEEDS_BASE = True
 DEFAULT_DURATION = 3600
 CHAINED_MAX_DURATION = 3600
+# STS's words for a session token it does not accept (here: the shared MFA session's).
+SESSION_NOT_TAKEN = ("InvalidClientTokenId", "ExpiredToken")
 
 
 def fetch(options, base):
     params = _params(options)
     signing = base
-    if options.mfa_serial:
-        if base.get("SessionToken"):
-            from credential_process.prompt import mfa_code
+    with_mfa_session = options.mfa_serial and not base.get("SessionToken")
+    if options.mfa_serial and not with_mfa_session:
+        from credential_process.prompt import mfa_code
 
-            params.update(SerialNumber=options.mfa_serial, TokenCode=mfa_code(options, options.mfa_serial))
-        else:
-            from credential_process.flows.get_session_token import mfa_session
+        params.update(SerialNumber=options.mfa_serial, TokenCode=mfa_code(options, options.mfa_serial))
+    if with_mfa_session:
+        from credential_process.flows.get_session_token import mfa_session
 
-            signing = dict(mfa_session(options, base)["credentials"], method="get-session-token")
+        signing = dict(mfa_session(options, base)["credentials"], method="get-session-token")
     if signing.get("method") in ASSUMED_ROLE_METHODS:
         params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
-    response, skew = _assume_role(options, signing, params)
-    account = account_of(response["AssumedRoleUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, params["DurationSeconds"], account)
+    try:
+        response, skew = _assume_role(options, signing, params)
+    except AwsError as error:
+        if not (with_mfa_session and getattr(error, "code", None) in SESSION_NOT_TAKEN):
+            raise
+        # The shared MFA session is good in every region its key says, but a session
+        # from the global endpoint is not taken in opt-in regions, and a revoked one
+        # nowhere: drop it and ask for one new code, once.
+        notice(f"STS did not take the MFA session of {options.mfa_serial} for profile {options.profile!r} "
+               f"({error.code}): asking for a new code")
+        renewed = mfa_session(options, base, rejected_key_id=signing["AccessKeyId"])
+        signing = dict(renewed["credentials"], method="get-session-token")
+        response, skew = _assume_role(options, signing, params)
+    account = account_of(answer_member(response, "AssumeRole", "AssumedRoleUser", "Arn"))
+    return session_entry(options, "AssumeRole", response, skew, params["DurationSeconds"], account)
 
 
 def _params(options):

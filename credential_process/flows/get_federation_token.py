@@ -1,7 +1,9 @@
 """GetFederationToken: a federated user's session, from an IAM user's own keys."""
 
 from credential_process import sts
-from credential_process.flows import account_of, policy_params, require_long_term, session_entry, tag_params
+from credential_process.flows import (
+    account_of, answer_member, policy_params, require_long_term, session_entry, tag_params,
+)
 
 NEEDS_BASE = True
 DEFAULT_DURATION = 43200
@@ -14,5 +16,5 @@ def fetch(options, base):
     params.update(tag_params(options))
     params.update(policy_params(options))
     response, skew = sts.call(sts.client(options, base), "GetFederationToken", **params)
-    account = account_of(response["FederatedUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, duration, account)
+    account = account_of(answer_member(response, "GetFederationToken", "FederatedUser", "Arn"))
+    return session_entry(options, "GetFederationToken", response, skew, duration, account)
