@@ -56,6 +56,24 @@ def remove_keys(path, section, names):
     return update_section(path, section, remove=names)
 
 
+def replace_key(path, sections, old, new, value):
+    """In each of ``sections`` that has key ``old``, its line (and continuation)
+    becomes ``new = value`` where it stands.  One backup, one write; returns
+    the backup's path, or None when nothing had to change."""
+    _check_key(new)
+    _check_value(new, value)
+    wanted = [_normal_name(section) for section in sections]
+
+    def change(lines, newline):
+        for section in wanted:
+            found = _sections(lines).get(section)
+            span = found.keys.get(old.lower()) if found else None
+            if span:
+                lines[span[0]:span[1]] = [_key_line(new, value, newline)]
+
+    return _edit(path, change)
+
+
 def update_section(path, section, mapping=None, remove=()):
     """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write."""
     section = _normal_name(section)

@@ -161,6 +161,8 @@ def _import(args):
     if not all(section.get(key) for key in KEY_FIELDS):
         raise ConfigError(f"[{args.profile}] in {path} has no aws_access_key_id and aws_secret_access_key")
     name = args.name or args.profile
+    # Before anything changes: who would lose their base credentials.
+    switched = _profiles_to_switch(parser, args.profile) if args.remove_plaintext else []
     _store(name, section["aws_access_key_id"], section["aws_secret_access_key"], args.replace)
     if not args.remove_plaintext:
         print(f"the keys are still in {path}: run again with --remove-plaintext to delete them there")
@@ -169,10 +171,52 @@ def _import(args):
     if stored is None or (stored["AccessKeyId"], stored["SecretAccessKey"]) != (
             section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()):
         raise ConfigError(f"the keyring did not give back the keys just stored: {path} left as it was")
+    if switched:
+        _switch_to_keyring(switched, args.profile, name)
     backup = inifile.remove_keys(path, args.profile, KEY_FIELDS)
     print(f"removed the keys from [{args.profile}] in {path}; the old file is kept as {backup} "
           "(it holds the keys in plain text: delete it once you are done)")
     return 0
+
+
+def _profiles_to_switch(credentials, profile):
+    """The profiles whose credential_process_source_profile is ``profile`` and
+    that would have no base credentials once its keys are removed; refuses
+    (nothing changed) when botocore's own source_profile uses them, since
+    botocore cannot read the keyring."""
+    from credential_process import dependents
+    from credential_process.options import config_path, profile_sections, read_ini
+
+    profiles = profile_sections(read_ini(config_path()))
+    remaining = {name: dict(credentials.items(name)) for name in credentials.sections()}
+    remaining[profile] = {key: value for key, value in remaining[profile].items() if key not in KEY_FIELDS}
+    if dependents.has_credentials(profile, profiles, remaining):
+        return []  # the profile keeps another source (a process, SSO, a role): nobody is left without
+    ours, botocores = dependents.dependents(profile, profiles)
+    if botocores:
+        raise ConfigError(
+            f"not importing: profile(s) {_names(botocores)} in {config_path()} take their credentials from "
+            f"[{profile}] through botocore's source_profile, which cannot read the keyring; "
+            f"serve them with credential-process (credential_process_source_keyring) first, "
+            f"or import without --remove-plaintext"
+        )
+    return ours
+
+
+def _switch_to_keyring(profiles, source, name):
+    from credential_process import inifile
+    from credential_process.options import config_path, section_name
+
+    key = f"credential_process_source_keyring = {name}"
+    backup = inifile.replace_key(config_path(), [section_name(profile) for profile in profiles],
+                                 "credential_process_source_profile", "credential_process_source_keyring", name)
+    print(f"profile(s) {_names(profiles)} took their base credentials from [{source}]: "
+          f"their credential_process_source_profile = {source} is now {key} in {config_path()} "
+          f"(the old file is kept as {backup})")
+
+
+def _names(profiles):
+    return ", ".join(repr(profile) for profile in profiles)
 
 
 # -- rotate ----------------------------------------------------------------------------
