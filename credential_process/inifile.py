@@ -76,16 +76,23 @@ def replace_key(path, sections, old, new, value):
 
 def update_section(path, section, mapping=None, remove=()):
     """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write."""
-    section = _normal_name(section)
-    mapping = mapping or {}
-    for key, value in mapping.items():
-        _check_key(key)
-        _check_value(key, value)
+    return update_sections(path, {section: (mapping or {}, remove)})
+
+
+def update_sections(path, changes):
+    """``update_section`` for several sections at once, ``{section: (mapping,
+    remove)}``: one backup, one write."""
+    changes = [(_normal_name(section), mapping, remove) for section, (mapping, remove) in changes.items()]
+    for _section, mapping, _remove_names in changes:
+        for key, value in mapping.items():
+            _check_key(key)
+            _check_value(key, value)
 
     def change(lines, newline):
-        _remove(lines, section, remove)
-        if mapping:
-            _set(lines, newline, section, mapping)
+        for section, mapping, remove in changes:
+            _remove(lines, section, remove)
+            if mapping:
+                _set(lines, newline, section, mapping)
 
     return _edit(path, change)
 

@@ -221,11 +221,18 @@ def _names(profiles):
 
 # -- rotate ----------------------------------------------------------------------------
 def _rotate(args):
+    """The old key is deleted in IAM at the end, so whatever else holds it (other
+    stored names, sections of the credentials file) gets the new one too, or, when
+    a step fails, nothing changes anywhere."""
     from credential_process import sts, stored_keys
 
     old = stored_keys.load(args.name)
     if old is None:
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
+    # Found before IAM is touched: an unreadable credentials file refuses here.
+    holders = {name: stored_keys.load(name) for name in stored_keys.names_holding(old["AccessKeyId"])}
+    holders[args.name] = old
+    sections = _credentials_sections_holding(old["AccessKeyId"])
     settings = _profile_settings(args.profile)
     old_credentials = _credentials(old)
     # Whose key it is: GetCallerIdentity needs no permission and no MFA.
@@ -236,15 +243,27 @@ def _rotate(args):
     created, _ = sts.call(iam_old, "CreateAccessKey", **user)
     new = created["AccessKey"]
     new_credentials = _credentials(new)
+    updated = []
     try:
         _wait_until_working(settings, new_credentials, identity["Arn"])
-        stored_keys.store(args.name, new["AccessKeyId"], new["SecretAccessKey"])
+        for name in [args.name] + sorted(set(holders) - {args.name}):
+            stored_keys.store(name, new["AccessKeyId"], new["SecretAccessKey"])
+            updated.append(name)
+        backup = _replace_in_credentials_file(sections, new)
     except (CredentialProcessError, KeyboardInterrupt) as error:
+        _put_back(updated, holders)
         _undo_new_key(iam_old, new["AccessKeyId"], user, error)
         raise
-    cleared = clear_sessions_of(args.name)
+    cleared = sum(clear_sessions_of(name) for name in updated)
     print(f"rotated keys {args.name!r}: {stored_keys.mask(old['AccessKeyId'])} -> "
           f"{stored_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
+    if updated[1:]:
+        print(f"the stored keys {', '.join(map(repr, updated[1:]))} held the same key: they hold the new one too")
+    if sections:
+        from credential_process.options import credentials_path
+
+        print(f"{', '.join(f'[{section}]' for section in sections)} in {credentials_path()} held the same key: "
+              f"they hold the new one too; the old file is kept as {backup} (it holds the old key: delete it)")
     try:
         sts.call(sts.client(settings, signing if settings.mfa_serial else new_credentials, service="iam"),
                  "DeleteAccessKey", AccessKeyId=old["AccessKeyId"], **user)
@@ -254,6 +273,41 @@ def _rotate(args):
                        f"--access-key-id {old['AccessKeyId']}") from None
     print(f"deleted the old key {old['AccessKeyId']} in IAM")
     return 0
+
+
+def _credentials_sections_holding(access_key_id):
+    """The sections of the credentials file whose aws_access_key_id is this key."""
+    from credential_process.options import credentials_path, read_ini
+
+    parser = read_ini(credentials_path())
+    return [section for section in parser.sections()
+            if parser.get(section, "aws_access_key_id", fallback="").strip() == access_key_id]
+
+
+def _replace_in_credentials_file(sections, new):
+    """Both key lines of each section replaced where they stand; the backup's path."""
+    if not sections:
+        return None
+    from credential_process import inifile
+    from credential_process.options import credentials_path
+
+    mapping = {"aws_access_key_id": new["AccessKeyId"], "aws_secret_access_key": new["SecretAccessKey"]}
+    try:
+        return inifile.update_sections(credentials_path(), {section: (mapping, ()) for section in sections})
+    except OSError as error:
+        raise ConfigError(f"cannot rewrite {credentials_path()}: {error.strerror or error}") from None
+
+
+def _put_back(names, records):
+    """A later step failed: the names already given the new key get their old one again."""
+    from credential_process import stored_keys
+
+    for name in names:
+        try:
+            stored_keys.store(name, records[name]["AccessKeyId"], records[name]["SecretAccessKey"])
+        except CredentialProcessError as error:
+            sys.stderr.write(f"credential-process: the old key could not be stored again under {name!r} "
+                             f"({error}): store it again with 'credential-process keys add {name} --replace'\n")
 
 
 def _profile_settings(profile):
