@@ -58,7 +58,7 @@ class KeyringStore:
     def delete(self, key):
         keystore.delete(keystore.CACHE_SERVICE, key)
         self.index.update(key, None)
-        self.files.delete(key)  # the lock file; there is no entry file
+        self.files.delete(key)  # the refresh marker (the lock stays); there is no entry file
 
     def entries(self):
         """(key, entry) for every indexed entry the keyring still holds."""
