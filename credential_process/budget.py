@@ -63,7 +63,7 @@ def limited(own):
 
 def describe():
     """Words for a message about a wait cut short by the budget."""
-    return f"the call's time budget of {_seconds:g} s, {VARIABLE}"
+    return f"the call's {_seconds:g} s time budget ({VARIABLE})"
 
 
 def _from_environment():

@@ -98,7 +98,7 @@ def run(command, what, timeout):
     if reader.overflow:
         raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
     if not finished:
-        why = f" ({budget.describe()})" if cut_by_budget else ""
+        why = f", the rest of {budget.describe()}," if cut_by_budget else ""
         raise NeedsPersonError(f"{what} did not finish within {limit:.0f} s{why} and was stopped")
     if process.returncode != 0:
         raise NeedsPersonError(f"{what} failed (exit status {process.returncode})")

@@ -90,7 +90,7 @@ def call(sts_client, operation, **params):
     try:
         response = _within(sts_client, method, params, seconds)
     except _TooLate:
-        why = f" ({budget.describe()})" if cut_by_budget else ""
+        why = f", the rest of {budget.describe()}" if cut_by_budget else ""
         raise AwsError(f"{where} gave no complete answer within {seconds:.0f} s{why}; stopped waiting") from None
     except botocore.exceptions.ClientError as error:
         details = error.response.get("Error", {})

@@ -25,7 +25,7 @@ def entry_lock(store, key, timeout, profile):
     try:
         lock = _acquire(store, key, wait)
     except filelock.Timeout:
-        waited = f"{wait:.0f} s (what was left of {budget.describe()})" if cut_by_budget else f"{wait:.0f} s"
+        waited = f"{wait:.0f} s, the rest of {budget.describe()}," if cut_by_budget else f"{wait:.0f} s"
         advice = "" if cut_by_budget else ", or raise credential_process_lock_timeout"
         raise AwsError(
             f"waited {waited} for another credential-process refreshing profile {profile!r}; "
