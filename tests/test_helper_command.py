@@ -54,6 +54,7 @@ def _run_recording_leader(tmp_path, command, limit):
 
 def _kill_left(pids):
     for pid in pids:
+        assert pid > 0  # os.kill(0, ...) would be our own process group
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -75,8 +76,8 @@ def test_background_job_of_a_finished_helper_is_ended(tmp_path):
     """The helper answered; what it left running in the background is ended too."""
     job = tmp_path / "job"
     outcome, elapsed, leader = _run_recording_leader(
-        tmp_path, f"sh -c 'echo $$ > {job}; exec sleep 30' >/dev/null 2>&1 & echo 123456", LIMIT)
-    job_pid = int(wait_until(lambda: job.exists() and job.read_text().strip(), timeout=2))
+        tmp_path, f"sleep 30 >/dev/null 2>&1 & echo $! > '{job}'; echo 123456", LIMIT)
+    job_pid = int(job.read_text())  # written by the helper's shell before it answered
     gone = wait_until(lambda: _gone(job_pid), timeout=2)
     left = group_processes(leader)
     _kill_left(left + [job_pid])
