@@ -72,7 +72,7 @@ def endpoint_inputs(options):
 
 
 def hash_key(material):
-    # Imported here, not at the top: a hit through cache/requests.py needs
+    # Imported here, not at the top: a hit through cache/shortcut.py needs
     # neither, and loading them (OpenSSL; re) costs it milliseconds.
     import hashlib
     import json

@@ -3,7 +3,7 @@
 An entry file is three lines: a header with what freshness is judged on
 (``cp-entry 2 <expires_at> <skew> <duration> <kind>``), the entry as JSON, and
 for credentials the credential_process answer itself.  The header and the
-answer let the plain call (cache/requests.py) serve a hit without importing
+answer let the plain call (cache/shortcut.py) serve a hit without importing
 ``json``, which with the ``re`` it loads costs more than half an interpreter
 start; everything else reads the JSON line.
 
@@ -27,7 +27,7 @@ _STALE_TEMP_SECONDS = 60
 _MAX_ENTRY_BYTES = 1024 * 1024
 
 
-# The names this store (and cache/requests.py) writes in its folder, by suffix:
+# The names this store (and cache/shortcut.py) writes in its folder, by suffix:
 # entries, their locks and background-refresh markers; request records.
 _KEY_LENGTHS = {"json": 40, "lock": 40, "refresh": 40, "request": 8}
 

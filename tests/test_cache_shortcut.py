@@ -1,4 +1,4 @@
-"""The plain call's shortcut (cache/requests.py): a record maps the exact
+"""The plain call's shortcut (cache/shortcut.py): a record maps the exact
 request to its cache entry, so a hit reads no config and no JSON.  These tests
 prove it is taken, and that every change that could change the answer makes
 the call take the full path again."""
@@ -40,7 +40,7 @@ def dev(home, aws_world, sts_proxy, run_tool):
 
 def test_a_hit_through_the_record_reads_no_config_and_no_json(dev):
     done, names = imported(dev)
-    assert "credential_process.cache.requests" in names  # the measurement sees our modules
+    assert "credential_process.cache.shortcut" in names  # the measurement sees our modules
     for module in ("json", "configparser", "hashlib", "credential_process.options",
                    "credential_process.resolver"):
         assert module not in names, module
