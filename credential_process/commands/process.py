@@ -25,14 +25,21 @@ def run(args):
 
 def run_plain(argv, args):
     """``[--profile NAME]`` alone: served through the plain-call shortcut when it can be."""
+    import time
+
+    from credential_process import call_inputs
     from credential_process.cache import shortcut
 
-    answer = shortcut.serve(argv)
+    # Before anything is read: what the full path decides by is identified
+    # first, so an edit during the call is seen (cache/shortcut.py).
+    started = time.time()
+    inputs = call_inputs.snapshot()
+    answer = shortcut.serve(argv, inputs)
     if answer is None:
         from credential_process.commands import _profile
 
         options, entry = _profile.resolve(args)
-        shortcut.remember(argv, options)
+        shortcut.remember(argv, options, entry, inputs, started)
         _print(entry)
     else:
         _write(answer)
