@@ -107,8 +107,9 @@ def clear(profile, everything):
 
 def _clear_file_folder():
     """Remove what entries() does not list: unreadable or old-format entries,
-    locks, refresh markers, plain-call shortcut records, temp files of killed writers.  Only
-    names the file store writes, and only in a folder that is ours alone."""
+    locks, refresh markers, plain-call shortcut records, temp files of killed
+    writers.  Only names the file store writes, and only in a folder that is
+    ours alone."""
     from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder, is_store_file
 
     folder = default_folder()
