@@ -215,8 +215,8 @@ class Example:
             credentials = files.get(self.env.get("AWS_SHARED_CREDENTIALS_FILE"))
             if credentials is None:
                 return 2, None
-            return 0, {"action": "AssumeRole", "RoleArn": self.world.roles[config[1]], "RoleSessionName": config[2],
-                       "signer": self.world.users[credentials[1]].access_key_id}
+            return 0, {"action": "AssumeRole", "RoleArn": self.world.roles[config[1]],
+                       "RoleSessionName": config[2], "signer": self.world.users[credentials[1]].access_key_id}
         role, token = self.env.get("AWS_ROLE_ARN"), self.env.get("AWS_WEB_IDENTITY_TOKEN_FILE")
         if not role or not token:
             return 2, None
@@ -240,8 +240,8 @@ class Example:
         seen = dict(origin.params, action=origin.action, signer=signer(origin.headers))
         assert {name: seen.get(name) for name in wanted} == wanted
         document = json.loads(plain.stdout)
-        caller = client("sts", self.world.moto_url, Creds(document["AccessKeyId"], document["SecretAccessKey"],
-                                                          document["SessionToken"])).get_caller_identity()
+        keys = Creds(document["AccessKeyId"], document["SecretAccessKey"], document["SessionToken"])
+        caller = client("sts", self.world.moto_url, keys).get_caller_identity()
         assert f":assumed-role/{wanted['RoleArn'].rsplit('/', 1)[1]}/" in caller["Arn"]
         assert plain_key == full_key
 
