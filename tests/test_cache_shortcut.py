@@ -236,8 +236,11 @@ def test_a_config_edit_during_a_cold_call_is_not_recorded_against_the_old_answer
 
 
 @pytest.mark.moto("open")
-def test_sessions_of_different_base_credentials_are_never_shared(home, moto, aws_world, sts_proxy, run_tool):
-    """Issue 9.3: GetSessionToken signed with another user's keys is another session.
+@pytest.mark.parametrize("action,keys", [("GetSessionToken", ""),
+                                         ("GetFederationToken", "credential_process_federation_name = alice")])
+def test_sessions_of_different_base_credentials_are_never_shared(home, moto, aws_world, sts_proxy, run_tool,
+                                                                  action, keys):
+    """Issue 9.3: a session signed with another user's keys is another session.
     moto returns fixed session keys: the key that signed each call tells them apart."""
     other = create_world(moto.url, admin=moto.admin, auth_enforced=moto.auth_enforced)
     file_a, file_b = home / "credentials-a", home / "credentials-b"
@@ -248,21 +251,22 @@ def test_sessions_of_different_base_credentials_are_never_shared(home, moto, aws
         region = us-east-1
         credential_process = {TOOL} --profile st
         credential_process_source_profile = base
+        {keys}
         """)
     settle(home.config, file_a, file_b)
     env_a = dict(home.env, AWS_SHARED_CREDENTIALS_FILE=str(file_a))
     env_b = dict(home.env, AWS_SHARED_CREDENTIALS_FILE=str(file_b))
     key_of(run_tool("--profile st", env_a))
     key_of(run_tool("--profile st", env_b))
-    assert sts_proxy.signers("GetSessionToken") == [aws_world.access_key_id, other.access_key_id]
+    assert sts_proxy.signers(action) == [aws_world.access_key_id, other.access_key_id]
     key_of(run_tool("--profile st", env_a))  # each keeps its own session
     key_of(run_tool("--profile st", env_b))
-    assert sts_proxy.count("GetSessionToken") == 2
+    assert sts_proxy.count(action) == 2
     # The same file, now holding the other user's keys (rotated, or edited by hand).
     file_a.write_text(other.credentials_ini("base").replace("[base]", "[base]\n# rotated"))
     settle(file_a)
     key_of(run_tool("--profile st", env_a))
-    assert sts_proxy.signers("GetSessionToken")[2:] == [other.access_key_id]
+    assert sts_proxy.signers(action)[2:] == [other.access_key_id]
     entry = [read_entry(path) for path in entry_files(home)]
     assert sorted(e.get("signed_by") for e in entry) == sorted(
         [aws_world.access_key_id, other.access_key_id, other.access_key_id])
