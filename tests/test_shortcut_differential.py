@@ -105,6 +105,7 @@ VARIABLES = {
     "AWS_CONFIG_FILE": ("config-0-s-one", "config-1-s-one", "config-0-s-two", "live-config"),
     "AWS_SHARED_CREDENTIALS_FILE": ("credentials-0", "credentials-1", "live-credentials", None),
     "AWS_SOME_FUTURE_SETTING": ("1", None),
+    "AWS_PROFILE": ("r", "w", None),  # for the call without --profile
 }
 RECORD_DAMAGE = ("truncate", "garbage", "numbers", "empty")
 ENTRY_DAMAGE = ("truncate", "answer", "json", "header-only")
@@ -207,6 +208,9 @@ class Example:
 
     def expected(self, profile):
         """(exit code, the STS request parameters the answer must come from)."""
+        profile = profile or self.env.get("AWS_PROFILE") or "default"
+        if profile not in ("r", "w"):
+            return 2, None  # no such profile
         files = self.world.files
         config = files.get(self.env.get("AWS_CONFIG_FILE"))
         if config is None:
@@ -227,9 +231,10 @@ class Example:
         return 0, wanted
 
     def check(self, profile):
-        plain = run_tool(["--profile", profile], self.env)
+        named = ["--profile", profile] if profile else []  # None: AWS_PROFILE, else default
+        plain = run_tool(named, self.env)
         plain_key = self.trace(plain.stdout if plain.returncode == 0 else "")
-        full = run_tool(["--profile", profile, "--debug"], self.env)
+        full = run_tool(named + ["--debug"], self.env)
         full_key = self.trace(full.stdout if full.returncode == 0 else "")
         code, wanted = self.expected(profile)
         assert (plain.returncode, full.returncode) == (code, code), (plain.stderr, full.stderr)
@@ -246,10 +251,10 @@ class Example:
         assert plain_key == full_key
 
 
-@settings(max_examples=8, deadline=None, derandomize=False,
+@settings(max_examples=25, deadline=None, derandomize=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
-@given(sequence=st.lists(st.tuples(steps, st.sampled_from(("r", "w"))), min_size=2, max_size=6))
+@given(sequence=st.lists(st.tuples(steps, st.sampled_from(("r", "w", None))), min_size=2, max_size=6))
 def test_the_plain_call_answers_as_the_full_path_does(world, sequence):
     example = Example(world)
     example.check("r")  # a cached entry and (once the files are old enough) a record to start from

@@ -40,10 +40,7 @@ def material(options):
     if options.credential_source:
         return _digest(["credential_source", _variables(_SOURCE_VARIABLES[options.credential_source])])
     if getattr(options, "source_keyring", None):
-        from credential_process.index_file import IndexFile
-
-        row = IndexFile(call_inputs.keys_index_path()).read().get(options.source_keyring)
-        return _digest(["keyring", options.source_keyring, row])
+        return _digest(["keyring", options.source_keyring, _stored_row(options.source_keyring)])
     if options.source_profile:
         return _digest(["profile", _source_chain(options)])
     return None  # no base: an unsigned flow (SAML, web identity)
@@ -71,6 +68,18 @@ def _source_chain(options):
         # "source_profile = itself" (the profile's own static keys) ends here too.
         name = section.get(PREFIX + "source_profile") or section.get("source_profile")
     return [config_path, credentials_path, sections]
+
+
+def _stored_row(name):
+    """The keys index's row of a stored name (index_file.IndexFile's format),
+    read here: index_file imports the file store, which imports this module's
+    importer (cache/entry.py)."""
+    try:
+        with open(call_inputs.keys_index_path(), encoding="utf-8") as handle:
+            index = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return index.get(name) if isinstance(index, dict) else None
 
 
 def _variables(prefixes):
