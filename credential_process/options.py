@@ -10,6 +10,8 @@ import json
 import os
 import re
 
+# The files' paths are inputs of every answer: defined once, with the others.
+from credential_process.call_inputs import config_path, credentials_path  # noqa: F401 (used by commands)
 from credential_process.errors import ConfigError, one_line
 
 PREFIX = "credential_process_"
@@ -254,14 +256,6 @@ def add_flags(parser):
     parser.add_argument("--profile", help="the profile to serve (default: $AWS_PROFILE, else default)")
     for spec in SPECS:
         parser.add_argument(spec.flag, dest="opt_" + spec.name, metavar="VALUE", help=spec.help)
-
-
-def config_path():
-    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
-
-
-def credentials_path():
-    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
 
 
 def read_ini(path):

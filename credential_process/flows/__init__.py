@@ -32,7 +32,12 @@ def run(options, chain, resolve_profile):
 
     flow = flow_module(options)
     base = base_credentials(options, chain, resolve_profile) if flow.NEEDS_BASE else None
-    return flow.fetch(options, base)
+    entry = flow.fetch(options, base)
+    if base:
+        # Which keys really signed (never the secret): the key holds only what
+        # they are resolved from, cheap to know before resolving them.
+        entry["signed_by"] = base["AccessKeyId"]
+    return entry
 
 
 def flow_module(options):
