@@ -99,10 +99,12 @@ def credentials(result):
 
 @pytest.mark.slow
 def test_thirty_parallel_callers_without_a_token_make_one_sign_in(world):
+    """Two profiles over one sso-session, so that the sign-in's own single
+    flight is tested, not only the cache entry's lock."""
     env = world.with_browser()
-    callers = [subprocess.Popen([TOOL, "--profile", "dev"], env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True) for _ in range(30)]
+    callers = [subprocess.Popen([TOOL, "--profile", ("dev", "readonly")[number % 2]], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True) for number in range(30)]
     results = [(caller.communicate(timeout=120), caller.returncode) for caller in callers]
     for (out, err), code in results:
         assert code == 0, err
@@ -110,7 +112,7 @@ def test_thirty_parallel_callers_without_a_token_make_one_sign_in(world):
     assert world.browser_opens() == 1
     assert world.standin.count("Authorize") == 1
     assert world.standin.count("CreateToken") == 1
-    assert world.standin.count("GetRoleCredentials") == 1 and len(keys) == 1
+    assert world.standin.count("GetRoleCredentials") == 2 and len(keys) == 2
 
 
 def test_token_file_is_the_aws_clis_and_private(world):
