@@ -263,3 +263,33 @@ def test_sso_keys_contradicting_another_flow_are_refused(world):
         """)
     result = world.run(["--profile", "mixed"])
     assert result.returncode == 2 and "contradicts" in result.stderr
+
+
+def test_invalid_grant_reads_the_token_file_again_before_asking_anyone(world):
+    """The AWS CLI renewed the token (rotating the refresh token) between our
+    read of the file and our CreateToken: ours is refused with invalid_grant,
+    and the file, read again, holds a good token: no sign-in, exit 0."""
+    credentials(world.run(["--profile", "dev"], env=world.with_browser()))
+    token = json.loads(world.token_file.read_text())
+    token["expiresAt"] = "2020-01-01T00:00:00Z"
+    world.token_file.write_text(json.dumps(token))
+
+    def another_tool_refreshes_first(standin, body):
+        answer = standin.rotate(body["refreshToken"])
+        renewed = dict(token, accessToken=answer["accessToken"], refreshToken=answer["refreshToken"],
+                       expiresAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)))
+        world.token_file.write_text(json.dumps(renewed))
+
+    world.standin.on_refresh = another_tool_refreshes_first
+    result = world.run(["--profile", "readonly"])  # headless: a sign-in would be exit 3
+    credentials(result)
+    assert world.standin.grants == ["authorization_code", "refresh_token", "refresh_token (another tool)"]
+    assert world.standin.count("GetRoleCredentials") == 2
+
+
+def test_doctor_names_a_missing_sso_session(world):
+    world.home.write_config(world.home.config.read_text().replace(
+        f"credential_process_sso_session = {SESSION}\n", "credential_process_sso_session = nope\n", 1))
+    result = world.run(["doctor", "--profile", "dev"])
+    assert result.returncode == 2
+    assert "no [sso-session nope] section" in result.stdout

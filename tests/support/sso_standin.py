@@ -13,6 +13,9 @@ models describe it) and checks what the real service checks:
     standin.client_secret_seconds = 90 * 86400
     standin.expire_access_tokens()        # every issued access token is now expired
     standin.device_approve_after = 1      # device codes approve after N pending polls (None: never)
+    standin.on_refresh = hook             # hook(standin, request body) runs before a refresh_token grant
+                                          # (e.g. "another tool" rotating that refresh token first:
+                                          # standin.rotate(refresh_token) -> the CreateToken answer it got)
     standin.stop()
 
 OIDC: RegisterClient (POST /client/register), StartDeviceAuthorization
@@ -67,6 +70,7 @@ class SsoStandIn:
         self.access_token_seconds = 8 * 3600
         self.client_secret_seconds = 90 * 86400
         self.device_approve_after = 1
+        self.on_refresh = None
         self.counts = Counter()
         self.grants = []
         self.issued_keys = []
@@ -241,11 +245,22 @@ class SsoStandIn:
                                   "the person has not approved yet")
             del self._devices[body["deviceCode"]]
         elif grant == "refresh_token":
+            if self.on_refresh:
+                self.on_refresh(self, body)
             owner = self._refresh.pop(body.get("refreshToken"), None)
             if owner != client_id:
                 raise _oidc_error(400, "InvalidGrantException", "invalid_grant", "unknown or used refresh token")
         else:
             raise _oidc_error(400, "UnsupportedGrantTypeException", "unsupported_grant_type", str(grant))
+        return self._issue(client_id)
+
+    def rotate(self, refresh_token):
+        """What another tool's refresh_token grant gets (call from on_refresh: the lock is held)."""
+        self.grants.append("refresh_token (another tool)")
+        return self._issue(self._refresh.pop(refresh_token))
+
+    def _issue(self, client_id):
+        client = self._clients[client_id]
         access = "access-" + secrets.token_urlsafe(32)
         self._access[access] = time.time() + self.access_token_seconds
         answer = {"accessToken": access, "tokenType": "Bearer", "expiresIn": self.access_token_seconds}
