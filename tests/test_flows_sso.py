@@ -293,3 +293,46 @@ def test_doctor_names_a_missing_sso_session(world):
     result = world.run(["doctor", "--profile", "dev"])
     assert result.returncode == 2
     assert "no [sso-session nope] section" in result.stdout
+
+
+def slow_browser(world, seconds):
+    """A browser whose person takes ``seconds`` to sign in."""
+    script = world.browser.read_text().replace("urllib.request.urlopen", f"__import__('time').sleep({seconds}); "
+                                                "urllib.request.urlopen")
+    world.browser.write_text(script)
+    return world.with_browser()
+
+
+def wait_for_token(world, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not world.token_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert world.token_file.exists()
+
+
+@pytest.mark.slow
+def test_a_killed_caller_leaves_its_sign_in_running_and_never_causes_a_second_tab(world):
+    env = slow_browser(world, 4)
+    first = subprocess.Popen([TOOL, "--profile", "dev"], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(1.5)
+    first.kill()  # as the Go SDK does after 60 s
+    first.communicate()
+    second = world.run(["--profile", "readonly"], env=env)
+    credentials(second)
+    assert world.browser_opens() == 1 and world.standin.count("CreateToken") == 1
+
+
+@pytest.mark.slow
+def test_callers_wait_for_a_sign_in_in_progress_within_their_budget_then_exit_3(world):
+    env = slow_browser(world, 5)
+    started = time.monotonic()
+    result = world.run(["--profile", "dev", "--lock-timeout", "1"], env=env)
+    assert result.returncode == 3 and result.stdout == ""
+    assert "sign-in to sso-session 'corp' is in progress" in result.stderr
+    assert time.monotonic() - started < 4
+    other = world.run(["--profile", "readonly", "--lock-timeout", "1"])  # headless, but one is in progress
+    assert other.returncode == 3 and "in progress" in other.stderr
+    wait_for_token(world)  # the sign-in outlived both callers and completed
+    credentials(world.run(["--profile", "dev"]))
+    assert world.browser_opens() == 1 and world.standin.count("CreateToken") == 1

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import filelock
 
 from credential_process import helper_command, sts
-from credential_process.cache.files import default_folder, ensure_private_folder
+from credential_process.cache.files import UnsafeFolder, default_folder, ensure_private_folder
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError
 from credential_process.sso import browser, oidc, token_cache
 
@@ -43,7 +43,11 @@ BUSY = b"busy"
 def lock_path(session, what):
     """The lock file (never a secret in it) of one sso-session: "token" or "signin"."""
     folder = default_folder()
-    ensure_private_folder(folder)
+    try:
+        ensure_private_folder(folder)
+    except (OSError, UnsafeFolder) as error:
+        # Without a lock every caller would open its own browser tab: refuse instead.
+        raise ConfigError(f"cannot use the cache folder for the sign-in lock: {error}") from None
     return os.path.join(folder, f"sso-{session.key}.{what}.lock")
 
 
