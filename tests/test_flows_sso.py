@@ -336,3 +336,42 @@ def test_callers_wait_for_a_sign_in_in_progress_within_their_budget_then_exit_3(
     wait_for_token(world)  # the sign-in outlived both callers and completed
     credentials(world.run(["--profile", "dev"]))
     assert world.browser_opens() == 1 and world.standin.count("CreateToken") == 1
+
+
+def _expire_access_token(world, refreshable=True):
+    token = json.loads(world.token_file.read_text())
+    token["expiresAt"] = "2020-01-01T00:00:00Z"
+    if not refreshable:
+        del token["refreshToken"]
+    world.token_file.write_text(json.dumps(token))
+    world.standin.expire_access_tokens()
+
+
+@pytest.mark.slow
+def test_background_refresh_renews_the_token_with_the_refresh_token(world):
+    from support.hostile import entry_files, set_remaining, tool_processes, wait_until
+
+    first = credentials(world.run(["--profile", "dev"], env=world.with_browser()))
+    _expire_access_token(world)
+    set_remaining(entry_files(world.home)[0], 1500)  # served, renewal due
+    served = credentials(world.run(["--profile", "dev"]))
+    assert served["AccessKeyId"] == first["AccessKeyId"]
+    assert wait_until(lambda: world.standin.count("GetRoleCredentials") == 2, timeout=30)
+    assert wait_until(lambda: not tool_processes(world.home), timeout=30)
+    assert world.standin.grants == ["authorization_code", "refresh_token"] and world.browser_opens() == 1
+    assert credentials(world.run(["--profile", "dev"]))["AccessKeyId"] == world.standin.issued_keys[-1]
+
+
+@pytest.mark.slow
+def test_background_refresh_never_starts_a_sign_in(world):
+    from support.hostile import entry_files, set_remaining, tool_processes, wait_until
+
+    env = world.with_browser()
+    first = credentials(world.run(["--profile", "dev"], env=env))
+    _expire_access_token(world, refreshable=False)
+    set_remaining(entry_files(world.home)[0], 1500)
+    assert credentials(world.run(["--profile", "dev"], env=env))["AccessKeyId"] == first["AccessKeyId"]
+    time.sleep(2)
+    assert wait_until(lambda: not tool_processes(world.home), timeout=30)
+    assert world.browser_opens() == 1 and world.standin.count("RegisterClient") == 1
+    assert world.standin.count("GetRoleCredentials") == 1

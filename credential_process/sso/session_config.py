@@ -14,8 +14,9 @@ class SsoSession:
         self.name = name
         self.start_url = start_url
         self.region = region
-        # sso:account:access is what makes CreateToken hand out a refresh token.
-        self.scopes = tuple(scopes) or DEFAULT_SCOPES
+        # sso:account:access is what makes CreateToken hand out a refresh token,
+        # so it is always asked for, beside the scopes the section lists.
+        self.scopes = tuple(scopes) + tuple(scope for scope in DEFAULT_SCOPES if scope not in scopes)
 
     @property
     def key(self):
