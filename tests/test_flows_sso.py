@@ -375,3 +375,20 @@ def test_background_refresh_never_starts_a_sign_in(world):
     assert wait_until(lambda: not tool_processes(world.home), timeout=30)
     assert world.browser_opens() == 1 and world.standin.count("RegisterClient") == 1
     assert world.standin.count("GetRoleCredentials") == 1
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"accessToken": 5}',
+                                     '{"accessToken": "x", "expiresAt": "yesterday", "refreshToken": 1}'])
+def test_a_damaged_token_file_is_no_sign_in_never_a_traceback(world, content):
+    world.token_file.parent.mkdir(parents=True)
+    world.token_file.write_text(content)
+    result = world.run(["--profile", "dev"])
+    assert result.returncode == 3 and "sso login --sso-session corp" in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and world.standin.count("CreateToken") == 0
+
+
+def test_an_sso_session_without_a_region_is_a_config_error(world):
+    world.home.write_config(world.home.config.read_text().replace("sso_region = eu-west-1\n", "", 1))
+    result = world.run(["sso", "login", "--sso-session", SESSION])
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("sets no sso_region") and len(result.stderr.splitlines()) == 1
