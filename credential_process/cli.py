@@ -24,6 +24,7 @@ COMMANDS = {
     "configure": "write or update a profile in the AWS config file, keeping every other line",
     "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
     "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
+    "sso": "IAM Identity Center: sso login, sso logout, sso profiles",
 }
 DEFAULT_COMMAND = "process"
 EPILOG = (

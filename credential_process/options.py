@@ -94,6 +94,12 @@ def _mfa_code(value, key):
     return value
 
 
+def _account_id(value, key):
+    if not re.match(r"^\d{12}$", value):
+        raise ConfigError(f"{key} must be a 12-digit AWS account ID, not {value!r}")
+    return value
+
+
 def _comma_list(value, key):
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -152,6 +158,7 @@ class Spec:
 METHODS = (
     "assume-role", "get-session-token", "assume-role-with-saml",
     "assume-role-with-web-identity", "get-federation-token",
+    "sso",  # IAM Identity Center (flows/sso.py)
 )
 # The longest session each flow allows (AssumeRole's own 900-43200, and
 # GetSessionToken's and GetFederationToken's 900-129600).
@@ -161,6 +168,7 @@ MAX_DURATION = {
     "assume-role-with-web-identity": 43200,
     "get-session-token": 129600,
     "get-federation-token": 129600,
+    "sso": 43200,  # not asked: the permission set decides (flows/sso.py)
 }
 MIN_DURATION = 900
 
@@ -206,6 +214,11 @@ SPECS = (
     Spec("federation_name", _name(2, 32), None, "the federated user's name (get-federation-token)"),
     Spec("source_keyring", _name(1, 64), None,
          "the name of keys stored with 'credential-process keys add' to use as base credentials"),
+    # IAM Identity Center (flows/sso.py, sso/)
+    Spec("sso_session", _name(1, 256), None,
+         "the [sso-session NAME] section to sign in with (IAM Identity Center)"),
+    Spec("sso_account_id", _account_id, None, "the AWS account of the IAM Identity Center role"),
+    Spec("sso_role_name", _name(1, 64), None, "the IAM Identity Center role (permission set) name"),
     Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
     Spec("lock_timeout", _integer(1, 3600), 55, "seconds to wait for another process's refresh",
@@ -346,6 +359,7 @@ _METHOD_MARKERS = (
     ("web_identity_token_file", "assume-role-with-web-identity"),
     ("web_identity_token_process", "assume-role-with-web-identity"),
     ("federation_name", "get-federation-token"),
+    ("sso_session", "sso"),
     ("role_arn", "assume-role"),
 )
 
@@ -390,6 +404,9 @@ FLOWS_OF_KEY = {
     "web_identity_token_process": ("assume-role-with-web-identity",),
     "provider_id": ("assume-role-with-web-identity",),
     "federation_name": ("get-federation-token",),
+    "sso_session": ("sso",),
+    "sso_account_id": ("sso",),
+    "sso_role_name": ("sso",),
 }
 
 # Groups of keys of which at most one may be set.
@@ -432,6 +449,9 @@ def _check_required(values, profile):
         missing = "web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)"
     elif method == "get-federation-token" and not values["federation_name"]:
         missing = "federation_name"
+    elif method == "sso":
+        missing = next((name for name in ("sso_session", "sso_account_id", "sso_role_name")
+                        if not values[name]), None)
     if missing:
         raise ConfigError(f"profile {profile!r} uses {method} but sets no {PREFIX}{missing}")
 

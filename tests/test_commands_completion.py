@@ -13,7 +13,8 @@ from support.tools import TOOL, missing
 @pytest.fixture
 def env(home):
     home.write_config("[default]\nregion = us-east-1\n\n[profile dev]\nregion = us-east-1\n\n"
-                      "[profile prod-eu]\nregion = eu-west-1\n\n[profile dev-admin]\n")
+                      "[profile prod-eu]\nregion = eu-west-1\n\n[profile dev-admin]\n\n"
+                      "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n")
     # The scripts call `credential-process` by name, as a user's shell would.
     return dict(home.env, PATH=os.path.dirname(TOOL) + os.pathsep + os.environ.get("PATH", ""))
 
@@ -41,7 +42,9 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("--profile ''", ["default", "dev", "dev-admin", "prod-eu"]),
     ("export --profile dev", ["dev", "dev-admin"]),
     ("exec --server --profile p", ["prod-eu"]),
-    ("''", ["export", "exec", "whoami", "cache", "completion", "doctor", "configure", "eks", "keys"]),
+    ("''", ["export", "exec", "whoami", "cache", "completion", "doctor", "configure", "eks", "keys", "sso"]),
+    ("sso ''", ["login", "logout", "profiles"]),
+    ("sso login --sso-session ''", ["corp"]),
     ("keys ''", ["add", "list", "remove", "import", "rotate"]),
     ("ex", ["export", "exec"]),
     ("export --format p", ["powershell"]),

@@ -121,6 +121,13 @@ def _walk(parser, words):
 def _values_of(action):
     if action.dest == "profile":
         return profile_names()
+    if action.dest == "sso_session":  # sso login|logout|profiles
+        from credential_process.sso.session_config import session_names
+
+        try:
+            return sorted(session_names())
+        except ConfigError:
+            return []
     return list(action.choices or ())
 
 

@@ -218,6 +218,21 @@ def _chained_role_duration(profile):
         )
 
 
+def _sso_session(profile):
+    """IAM Identity Center (flows/sso.py): the [sso-session] section the profile names."""
+    options = profile.options
+    if options is None or options.method != "sso":
+        return
+    from credential_process.sso import session_config
+
+    try:
+        session_config.load(options.sso_session)
+    except ConfigError as error:
+        yield Finding(_where(profile), str(error),
+                      f"add the section with sso_start_url and sso_region (aws configure sso-session writes it), "
+                      f"or point {PREFIX}sso_session at one that exists")
+
+
 PROFILE_CHECKS = (
     _role_arn_beside_process,
     _static_keys_beside_process,
@@ -226,6 +241,7 @@ PROFILE_CHECKS = (
     _source,
     _short_session,
     _chained_role_duration,
+    _sso_session,
 )
 
 

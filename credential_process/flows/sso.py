@@ -1,0 +1,49 @@
+"""IAM Identity Center: the portal's GetRoleCredentials with the sso-session's
+access token (sso/tokens.py finds, renews or signs in for it).  The answer goes
+through the regular cache, refresh margin and background refresh."""
+
+import datetime
+import time
+
+from credential_process import sts
+from credential_process.errors import AwsError, ConfigError, NeedsPersonError
+from credential_process.flows import session_entry
+from credential_process.resolver import in_background_refresh
+from credential_process.sso import oidc, session_config, tokens
+
+NEEDS_BASE = False
+
+
+def fetch(options, base):
+    session = session_config.load(options.sso_session, options.config_path)
+    token = tokens.access_token(session, options.lock_timeout, may_sign_in=not in_background_refresh(),
+                                profile=options.profile)
+    portal = oidc.portal_client(session, options.profile)
+    try:
+        response, skew = sts.call(portal, "GetRoleCredentials", roleName=options.sso_role_name,
+                                  accountId=options.sso_account_id, accessToken=token)
+    except AwsError as error:
+        if getattr(error, "code", None) == "UnauthorizedException":
+            # Signed out elsewhere, or the Identity Center session was ended by an administrator.
+            raise NeedsPersonError(f"the sign-in of sso-session {session.name!r} is no longer accepted: "
+                                   f"run `{session.login_command()}`") from None
+        raise
+    role = response["roleCredentials"]
+    expires_at = role["expiration"] / 1000
+    credentials = {
+        "AccessKeyId": role["accessKeyId"],
+        "SecretAccessKey": role["secretAccessKey"],
+        "SessionToken": role["sessionToken"],
+        "Expiration": datetime.datetime.fromtimestamp(expires_at, datetime.timezone.utc),
+    }
+    # The session length is the permission set's, not ours to ask: the time left now.
+    duration = max(expires_at - time.time(), 1)
+    return session_entry(options, credentials, skew, duration, options.sso_account_id)
+
+
+def can_refresh_unattended(options):
+    try:
+        session = session_config.load(options.sso_session, options.config_path)
+    except ConfigError:
+        return False
+    return tokens.renewable_unattended(session)
