@@ -41,7 +41,7 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("--profile ''", ["default", "dev", "dev-admin", "prod-eu"]),
     ("export --profile dev", ["dev", "dev-admin"]),
     ("exec --server --profile p", ["prod-eu"]),
-    ("''", ["export", "exec", "whoami", "cache", "completion", "doctor", "configure", "eks", "keys"]),
+    ("''", ["export", "exec", "whoami", "login", "profiles", "cache", "completion", "doctor", "configure", "eks", "keys"]),
     ("keys ''", ["add", "list", "remove", "import", "rotate"]),
     ("ex", ["export", "exec"]),
     ("export --format p", ["powershell"]),
