@@ -81,7 +81,7 @@ def test_chained_role_sends_no_session_duration(dev, standin, run_tool):
     assert query["SigninToken"] == standin.token
     [request] = standin.requests
     assert "SessionDuration" not in request
-    assert "caps its console session at 1 hour" in result.stderr
+    assert "AWS caps a chained role's console session at 1 hour" in result.stderr
 
 
 def test_service_and_region_choose_destination_and_partition(dev, standin, run_tool):

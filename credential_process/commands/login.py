@@ -82,8 +82,9 @@ def console_credentials(options):
     if method not in _ROLE_SESSIONS:
         return entry["credentials"], None  # a federated user's session: as it is
     if method == "assume-role" and not base_is_long_term(options):
-        _say(f"profile {options.profile!r} is a chained role session (or may be): AWS caps its "
-             f"console session at {CHAINED_CONSOLE_SECONDS // 3600} hour")
+        _say(f"profile {options.profile!r} assumes its role with credentials that are (or may be) a "
+             "role session: no SessionDuration is sent, and AWS caps a chained role's console session "
+             f"at {CHAINED_CONSOLE_SECONDS // 3600} hour")
         return entry["credentials"], None
     duration = min(max(int(entry["duration"]), federation.MIN_SESSION_DURATION),
                    federation.MAX_SESSION_DURATION)

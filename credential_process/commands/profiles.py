@@ -170,7 +170,7 @@ class _Sessions:
         store = self.store(options.cache)
         try:
             entry = store.load(entry_format.cache_key(options)) if store else None
-        except (CredentialProcessError, OSError):
+        except Exception:  # a store that cannot be read now (a locked keyring): no session shown
             entry = None
         expires = utc_timestamp(entry["expires_at"]) if entry else None
         if entry is not None and entry_format.is_fresh(entry, options):
@@ -199,7 +199,7 @@ class _Sessions:
             store = self.store(options.cache)
             try:
                 found = list(store.entries()) if store else []
-            except (CredentialProcessError, OSError):
+            except Exception:  # as in state_of
                 found = []
             for _, entry in found:
                 label = str(entry.get("profile"))
