@@ -169,13 +169,18 @@ def open_browser(url):
     import webbrowser
 
     sys.stdout.flush()
-    saved = os.dup(1)
     try:
-        os.dup2(2, 1)
+        saved = os.dup(1)
+    except OSError:  # no stdout at all: nothing to protect
+        saved = None
+    try:
+        if saved is not None:
+            os.dup2(2, 1)
         opened = webbrowser.open(url)
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
     if not opened:
         raise ConfigError("no web browser could be started: set BROWSER, or use --print to get the URL")
 

@@ -297,10 +297,12 @@ def render_tree(rows):
         return f"{row['name']}  ({row['flow']}{session})"
 
     def draw(nodes, prefix, group=True):
-        # The children signing with one MFA device share its MFA session: one node above them.
+        # Our role profiles signing with one MFA device share its MFA session: one node
+        # above them (botocore's own role profiles each ask for their own code).
         groups, order = {}, []
         for row in nodes:
-            key = row["mfa_serial"] if group and row["flow"] != "get-session-token" else None
+            shares = row["provider"] == TOOL_NAME and row["flow"] != "get-session-token"
+            key = row["mfa_serial"] if group and shares else None
             if key not in groups:
                 groups[key] = []
                 order.append(key)
