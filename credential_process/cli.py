@@ -18,6 +18,8 @@ COMMANDS = {
     "export": "print the credentials as shell variable assignments (env, fish, powershell, ...)",
     "exec": "run a command with the credentials (or a refreshing local endpoint)",
     "whoami": "show the caller identity of a profile and how long its credentials last",
+    "login": "open the AWS console in the browser, signed in with a profile (or print the URL)",
+    "profiles": "list every profile: how it gets credentials, its source, region, cached session",
     "cache": "list or clear the cached sessions",
     "completion": "print the shell completion script for bash, zsh or fish",
     "doctor": "check the config and the cache folder; print each problem with its fix",

@@ -42,7 +42,7 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("--profile ''", ["default", "dev", "dev-admin", "prod-eu"]),
     ("export --profile dev", ["dev", "dev-admin"]),
     ("exec --server --profile p", ["prod-eu"]),
-    ("''", ["export", "exec", "whoami", "cache", "completion", "doctor", "configure", "eks", "keys", "sso"]),
+    ("''", ["export", "exec", "whoami", "login", "profiles", "cache", "completion", "doctor", "configure", "eks", "keys", "sso"]),
     ("sso ''", ["login", "logout", "profiles"]),
     ("sso login --sso-session ''", ["corp"]),
     ("keys ''", ["add", "list", "remove", "import", "rotate"]),

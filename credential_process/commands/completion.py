@@ -11,7 +11,6 @@ import argparse
 import sys
 
 from credential_process import cli
-from credential_process import options as options_module
 from credential_process.errors import ConfigError
 
 DESCRIPTION = (
@@ -132,8 +131,11 @@ def _values_of(action):
 
 
 def profile_names():
+    """The names ``credential-process profiles`` lists: config and credentials files."""
+    from credential_process.commands.profiles import profile_names as listed
+
     try:
-        return sorted(options_module.profile_sections(options_module.read_ini(options_module.config_path())))
+        return listed()
     except ConfigError:
         return []
 
@@ -143,7 +145,8 @@ def _positionals(parser):
 
 
 def _positional_choices(parser):
-    return [choice for action in _positionals(parser) for choice in (action.choices or ())]
+    return [choice for action in _positionals(parser)
+            for choice in (profile_names() if action.dest == "profile_name" else action.choices or ())]
 
 
 def _flags(parser):
