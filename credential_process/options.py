@@ -159,6 +159,7 @@ METHODS = (
     "assume-role", "get-session-token", "assume-role-with-saml",
     "assume-role-with-web-identity", "get-federation-token",
     "sso",  # IAM Identity Center (flows/sso.py)
+    "process",  # another tool's credential_process, cached and locked (flows/process.py)
 )
 # The longest session each flow allows (AssumeRole's own 900-43200, and
 # GetSessionToken's and GetFederationToken's 900-129600).
@@ -169,6 +170,7 @@ MAX_DURATION = {
     "get-session-token": 129600,
     "get-federation-token": 129600,
     "sso": 43200,  # not asked: the permission set decides (flows/sso.py)
+    "process": 43200,  # not asked: the command's Expiration decides (flows/process.py)
 }
 MIN_DURATION = 900
 
@@ -219,6 +221,12 @@ SPECS = (
          "the [sso-session NAME] section to sign in with (IAM Identity Center)"),
     Spec("sso_account_id", _account_id, None, "the AWS account of the IAM Identity Center role"),
     Spec("sso_role_name", _name(1, 64), None, "the IAM Identity Center role (permission set) name"),
+    # Another tool's credential_process (flows/process.py)
+    Spec("command", _text, None,
+         "a shell command that prints credential_process JSON (another tool's credential_process)"),
+    Spec("command_interactive", _boolean, True,
+         "whether credential_process_command may need a person (false: it may run in a "
+         "background refresh)", affects_answer=False),
     Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
     Spec("lock_timeout", _integer(1, 3600), 55, "seconds to wait for another process's refresh",
@@ -360,6 +368,7 @@ _METHOD_MARKERS = (
     ("web_identity_token_process", "assume-role-with-web-identity"),
     ("federation_name", "get-federation-token"),
     ("sso_session", "sso"),
+    ("command", "process"),
     ("role_arn", "assume-role"),
 )
 
@@ -407,6 +416,7 @@ FLOWS_OF_KEY = {
     "sso_session": ("sso",),
     "sso_account_id": ("sso",),
     "sso_role_name": ("sso",),
+    "command": ("process",),
 }
 
 # Groups of keys of which at most one may be set.
@@ -452,6 +462,8 @@ def _check_required(values, profile):
     elif method == "sso":
         missing = next((name for name in ("sso_session", "sso_account_id", "sso_role_name")
                         if not values[name]), None)
+    elif method == "process" and not values["command"]:
+        missing = "command"
     if missing:
         raise ConfigError(f"profile {profile!r} uses {method} but sets no {PREFIX}{missing}")
 

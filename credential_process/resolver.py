@@ -63,7 +63,8 @@ def cached(store, key, options, fetch):
         if found is not None and entry_format.is_fresh(found, options):
             return found
         fresh = fetch()
-        store.save(key, fresh)
+        if entry_format.is_cacheable(fresh):
+            store.save(key, fresh)
         return fresh
 
 
@@ -91,6 +92,8 @@ def in_background_refresh():
 
 def _refresh_wanted(store, key, options, entry):
     if not options.background_refresh or in_background_refresh():
+        return False
+    if not entry_format.is_cacheable(entry):
         return False
     if not entry_format.refresh_due(entry, options):
         return False
@@ -139,7 +142,9 @@ def refresh_if_free(store, key, options, fetch):
         if found is None or not entry_format.refresh_due(found, options):
             return
         if flows.can_refresh_unattended(options):
-            store.save(key, fetch())
+            fresh = fetch()
+            if entry_format.is_cacheable(fresh):
+                store.save(key, fresh)
 
 
 def _fetch(options, chain):

@@ -68,10 +68,14 @@ def base_credentials(options, chain, resolve_profile):
 
 
 def _served_by_this_tool(profiles, name):
-    """The source's options when its credential_process is plainly this tool for itself."""
+    """The source's options when its credential_process is plainly this tool for
+    itself, or when it has no credential_process but keys of this tool (a
+    ``credential_process_command`` profile used only as a source)."""
     section = profiles.get(name)
     command = (section or {}).get("credential_process")
     if not command:
+        if any(key.startswith(options_module.PREFIX) for key in section or {}):
+            return options_module.load(name, profiles=profiles)
         return None
     try:
         words = shlex.split(command)

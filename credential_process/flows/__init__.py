@@ -22,6 +22,7 @@ MODULES = {
     "assume-role-with-web-identity": "assume_role_with_web_identity",
     "get-federation-token": "get_federation_token",
     "sso": "sso",
+    "process": "process",
 }
 # Flows whose credentials are a role session: AssumeRole signed with them is role chaining.
 ASSUMED_ROLE_METHODS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
