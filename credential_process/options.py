@@ -339,7 +339,8 @@ def load(name, flags=None, profiles=None):
     if not keyed_flags and not any(key.startswith(PREFIX) for key in section):
         raise ConfigError(
             f"profile {name!r} sets no {PREFIX}role_arn nor any other {PREFIX}* key: this tool "
-            f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX}"
+            f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX} "
+            "(export, exec, whoami, eks and login take such a profile as botocore resolves it)"
         )
     values = {}
     for spec in SPECS:

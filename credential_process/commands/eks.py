@@ -33,8 +33,10 @@ def add_arguments(parser):
 
 def run(args):
     cluster = eks.check_cluster_name(args.cluster_name)
-    profile = options_module.resolve_profile_name(args.profile)
-    options = options_module.load(profile)
+    from credential_process import any_profile
+
+    # Any profile the SDKs can resolve; long-term keys sign as they are (as aws eks get-token does).
+    options = any_profile.load(options_module.resolve_profile_name(args.profile))
     if args.action == "token":
         return print_token(options, cluster, args.role_arn)
     return write_kubeconfig(options, cluster, args)

@@ -23,6 +23,8 @@ MODULES = {
     "get-federation-token": "get_federation_token",
     "sso": "sso",
     "process": "process",
+    # Not a config value: any_profile.py's options for a profile botocore resolves.
+    "botocore": "botocore_profile",
 }
 # Flows whose credentials are a role session: AssumeRole signed with them is role chaining.
 ASSUMED_ROLE_METHODS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")

@@ -1,0 +1,199 @@
+"""Every command a person runs (export, exec, exec --server, whoami, eks token,
+eks kubeconfig, login) on every kind of profile the SDKs can resolve: botocore's
+own (static keys, role_arn/source_profile, web identity, another tool's
+credential_process) resolved by botocore, and this tool's (a role, a wrapped
+command) through its flows and cache.  The sso_session and login_session kinds
+have tests of their own (test_flows_sso.py, test_sources_login_session.py)."""
+
+import json
+import stat
+import sys
+import time
+import uuid
+
+import pytest
+import yaml
+
+from support.federation_standin import FederationStandin, parse_login_url
+from support.tools import TOOL
+
+# EKS DescribeCluster needs the open server (see tests/test_eks.py) and so do
+# web identity tokens nobody signed.
+pytestmark = pytest.mark.moto("open")
+
+KINDS = ("static", "botocore-role", "web-identity", "other-process", "ours-role", "ours-process")
+COMMANDS = ("export", "exec", "exec-server", "whoami", "eks-token", "eks-kubeconfig", "login")
+# What botocore or our flow calls each kind's credentials.
+FLOW = {
+    "static": "botocore:shared-credentials-file", "botocore-role": "botocore:assume-role",
+    "web-identity": "botocore:assume-role-with-web-identity", "other-process": "botocore:custom-process",
+    "ours-role": "assume-role", "ours-process": "process",
+}
+
+
+def _jwt():
+    import base64
+
+    def part(document):
+        return base64.urlsafe_b64encode(json.dumps(document).encode()).rstrip(b"=").decode()
+
+    claims = {"sub": "repo:org/app", "aud": "sts.amazonaws.com", "exp": int(time.time()) + 3600}
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+@pytest.fixture
+def standin():
+    with FederationStandin() as server:
+        yield server
+
+
+@pytest.fixture
+def world(home, aws_world, sts_proxy, standin, tmp_path):
+    """A config with one profile of each kind; the role sessions a wrapped command prints."""
+    role = aws_world.assume_role(session_name="idp-cli")
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps({
+        "Version": 1, "AccessKeyId": role.access_key_id, "SecretAccessKey": role.secret_access_key,
+        "SessionToken": role.session_token,
+        "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3000))}))
+    token = tmp_path / "token"
+    token.write_text(_jwt())
+    home.write_credentials(aws_world.credentials_ini("static"))
+    home.write_config(f"""
+        [profile static]
+        region = us-east-1
+
+        [profile botocore-role]
+        region = us-east-1
+        role_arn = {aws_world.role_arn}
+        source_profile = static
+
+        [profile web-identity]
+        region = us-east-1
+        role_arn = {aws_world.role_arn}
+        web_identity_token_file = {token}
+
+        [profile other-process]
+        region = us-east-1
+        credential_process = cat {answer}
+
+        [profile ours-role]
+        region = us-east-1
+        credential_process = {TOOL} --profile ours-role
+        credential_process_role_arn = {aws_world.role_arn}
+        credential_process_source_profile = static
+
+        [profile ours-process]
+        region = us-east-1
+        credential_process = {TOOL} --profile ours-process
+        credential_process_command = cat {answer}
+        """)
+    home.env["AWS_ENDPOINT_URL_EKS"] = aws_world.server_url
+    home.env["CREDENTIAL_PROCESS_FEDERATION_ENDPOINT"] = standin.url
+    return home
+
+
+@pytest.fixture
+def cluster(aws_world):
+    name = f"demo-{uuid.uuid4().hex[:8]}"
+    eks = aws_world.client("eks")
+    eks.create_cluster(name=name, roleArn=aws_world.role_arn, resourcesVpcConfig={"subnetIds": ["subnet-1"]})
+    yield name
+    eks.delete_cluster(name=name)
+
+
+def exported(stdout):
+    pairs = {}
+    for line in stdout.splitlines():
+        name, _, value = line[len("export "):].partition("=")
+        pairs[name] = value.strip("'")
+    return pairs
+
+
+CALLER = ("import boto3, json; s = boto3.client('sts');"
+          "print(json.dumps(s.get_caller_identity()))")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_command_on_profile_kind(world, aws_world, cluster, standin, run_tool, tmp_path, kind, command):
+    env = world.env
+    if command == "export":
+        result = run_tool(["export", "--profile", kind], env)
+        assert result.returncode == 0, result.stderr
+        variables = exported(result.stdout)
+        assert variables["AWS_ACCESS_KEY_ID"] and variables["AWS_SECRET_ACCESS_KEY"]
+        # Long-term keys are handed out as a GetSessionToken session, never as they are.
+        assert variables["AWS_ACCESS_KEY_ID"] != aws_world.access_key_id
+        assert variables["AWS_SESSION_TOKEN"]
+    elif command in ("exec", "exec-server"):
+        flags = ["--server"] if command == "exec-server" else []
+        result = run_tool(["exec", *flags, "--profile", kind, "--", sys.executable, "-c", CALLER], env)
+        assert result.returncode == 0, result.stderr
+        identity = json.loads(result.stdout)
+        assert identity["Account"] == aws_world.account_id
+    elif command == "whoami":
+        result = run_tool(["whoami", "--json", "--profile", kind], env)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["Account"] == aws_world.account_id and report["Flow"] == FLOW[kind]
+        assert "NotAsked" not in report
+    elif command == "eks-token":
+        result = run_tool(["eks", "token", "--cluster-name", cluster, "--profile", kind], env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["status"]["token"].startswith("k8s-aws-v1.")
+    elif command == "eks-kubeconfig":
+        path = tmp_path / "kubeconfig"
+        result = run_tool(["eks", "kubeconfig", "--cluster-name", cluster, "--profile", kind,
+                           "--kubeconfig", str(path)], env)
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        user = yaml.safe_load(path.read_text())["users"][0]["user"]["exec"]
+        assert user["args"][-2:] == ["--profile", kind]
+    else:
+        result = run_tool(["login", kind, "--print"], env)
+        assert result.returncode == 0, result.stderr
+        assert parse_login_url(result.stdout.strip())
+        session = standin.requests[-1]["Session"]
+        assert session["sessionId"] != aws_world.access_key_id  # never the long-term key itself
+    assert aws_world.secret_access_key not in result.stdout + result.stderr
+
+
+def test_no_session_hands_out_the_long_term_keys(world, aws_world, run_tool):
+    result = run_tool("export --profile static --no-session", world.env)
+    assert result.returncode == 0, result.stderr
+    variables = exported(result.stdout)
+    assert variables["AWS_ACCESS_KEY_ID"] == aws_world.access_key_id
+    assert "AWS_SESSION_TOKEN" not in variables and "AWS_CREDENTIAL_EXPIRATION" not in variables
+
+
+def test_session_token_of_long_term_keys_is_cached(world, sts_proxy, run_tool):
+    first = exported(run_tool("export --profile static", world.env).stdout)
+    second = exported(run_tool("export --profile static", world.env).stdout)
+    assert first == second and sts_proxy.count("GetSessionToken") == 1
+
+
+def test_default_command_still_refuses_a_botocore_profile(world, run_tool):
+    result = run_tool("--profile botocore-role", world.env)
+    assert result.returncode == 2
+    assert "credential_process_" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_unknown_profile_is_exit_2(world, run_tool):
+    result = run_tool("export --profile nowhere", world.env)
+    assert result.returncode == 2 and "'nowhere' is in neither" in result.stderr
+
+
+def test_whoami_from_the_cache_when_sts_is_down(world, aws_world, sts_proxy, run_tool):
+    assert run_tool("--profile ours-role", world.env).returncode == 0
+    sts_proxy.stop()
+    result = run_tool("whoami --profile ours-role", world.env)
+    assert result.returncode == 0, result.stderr
+    rows = {line[:9].strip(): line[10:] for line in result.stdout.splitlines()}
+    assert rows["account"] == aws_world.account_id
+    assert rows["arn"] == f"role {aws_world.role_arn} ? (STS not reached)"
+    assert rows["user id"] == "? (STS not reached)" and rows["flow"] == "assume-role"
+    assert "could not be reached" in result.stderr and "showing what the cache knows" in result.stderr
+    as_json = json.loads(run_tool("whoami --json --profile ours-role", world.env).stdout)
+    assert as_json["Account"] == aws_world.account_id and as_json["Arn"] is None
+    assert "could not be reached" in as_json["NotAsked"]
