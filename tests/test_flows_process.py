@@ -149,6 +149,12 @@ def test_non_zero_exit_quotes_the_last_line_of_stderr(home, idp, run_tool):
     assert "Traceback" not in result.stderr and cached_files(home) == []
 
 
+def test_a_secret_in_the_last_line_of_stderr_is_masked(home, idp, run_tool):
+    idp.set(stderr=f"debug: got {SECRET}\n", status=1)
+    result = run_tool("--profile idp", home.env)
+    assert result.returncode == 1 and "<redacted>" in result.stderr and SECRET not in result.stderr
+
+
 def test_secrets_are_stripped_from_the_command_environment(home, idp, run_tool):
     env = dict(home.env, AWS_ACCESS_KEY_ID="AKIAOUTERKEY00000000", AWS_SECRET_ACCESS_KEY="outer-secret")
     assert run_tool("--profile idp", env).returncode == 0

@@ -16,7 +16,7 @@ import time
 
 from credential_process import helper_command
 from credential_process.cache.entry import make_entry
-from credential_process.errors import AwsError
+from credential_process.errors import AwsError, redact
 from credential_process.output import utc_timestamp
 
 NEEDS_BASE = False
@@ -28,7 +28,9 @@ KEY = "credential_process_command"
 
 def fetch(options, base):
     outcome = helper_command.run_capturing(options.command, KEY, COMMAND_TIMEOUT)
-    said = f": {outcome.stderr_tail!r}" if outcome.stderr_tail else " (nothing on its stderr)"
+    # Its own words, but anything shaped like a secret is masked: a CLI in debug mode prints tokens.
+    tail = redact(outcome.stderr_tail)
+    said = f": {tail!r}" if tail else " (nothing on its stderr)"
     if outcome.overflow:
         _refuse(options, f"printed more than {helper_command.MAX_OUTPUT_BYTES} bytes", said)
     if outcome.returncode != 0:

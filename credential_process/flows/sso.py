@@ -38,7 +38,9 @@ def fetch(options, base):
     }
     # The session length is the permission set's, not ours to ask: the time left now.
     duration = max(expires_at - time.time(), 1)
-    return session_entry(options, credentials, skew, duration, options.sso_account_id)
+    # Checked as an STS answer is (flows/__init__.py): the portal's keys are as much an answer.
+    return session_entry(options, "GetRoleCredentials", {"Credentials": credentials}, skew, duration,
+                         options.sso_account_id)
 
 
 def can_refresh_unattended(options):
