@@ -30,14 +30,16 @@ def load(name, flags=None, session=False):
     profiles = options_module.profile_sections(options_module.read_ini(path))
     given = {key: value for key, value in (flags or {}).items() if value is not None}
     section = profiles.get(name, {})
-    if given or is_ours(section):
+    # A flag with a config key makes the profile ours, as for the default command;
+    # a flag-only one (--mfa-code) does not.
+    if is_ours(section) or any(not options_module.SPECS_BY_NAME[key].flag_only for key in given):
         return options_module.load(name, given, profiles)
     stored = credentials_section(name)
     if name not in profiles and stored is None:
         raise ConfigError(f"profile {name!r} is in neither {path} nor {options_module.credentials_path()}")
     if session and gives_long_term_keys(section, stored):
         mfa_serial = section.get("mfa_serial")
-        session_flags = {"method": "get-session-token", "source_profile": name}
+        session_flags = dict(given, method="get-session-token", source_profile=name)
         if mfa_serial:
             session_flags["mfa_serial"] = mfa_serial
         return options_module.load(name, session_flags, profiles)

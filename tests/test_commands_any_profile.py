@@ -197,3 +197,103 @@ def test_whoami_from_the_cache_when_sts_is_down(world, aws_world, sts_proxy, run
     as_json = json.loads(run_tool("whoami --json --profile ours-role", world.env).stdout)
     assert as_json["Account"] == aws_world.account_id and as_json["Arn"] is None
     assert "could not be reached" in as_json["NotAsked"]
+
+
+# -- the sign-in kinds: botocore's sso_session and login_session profiles --------
+SIGN_IN_KINDS = ("sso-session", "login-session")
+ENDPOINT_KEY = ("import json, os, urllib.request;"
+                "request = urllib.request.Request(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'],"
+                " headers={'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']});"
+                "print(json.load(urllib.request.urlopen(request))['AccessKeyId'])")
+ENV_KEY = "import os; print(os.environ['AWS_ACCESS_KEY_ID'])"
+
+
+@pytest.fixture
+def signed_in(home, aws_world, sts_proxy, standin, tmp_path):
+    """[profile sso-session] signed in through this tool's `sso login` (the AWS CLI's
+    token file), [profile login-session] with an `aws login` token cache; the function
+    returns the access key ID each kind's credentials carry."""
+    from support.signin_standin import write_login_token
+    from support.sso_standin import SsoStandIn
+
+    sso = SsoStandIn().start()
+    browser = tmp_path / "browser.py"
+    browser.write_text("import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=30).read()\n")
+    home.write_config(f"""
+        [sso-session corp]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = us-east-1
+        sso_registration_scopes = sso:account:access
+
+        [profile sso-session]
+        region = us-east-1
+        sso_session = corp
+        sso_account_id = 111111111111
+        sso_role_name = ReadOnly
+
+        [profile login-session]
+        region = us-east-1
+        login_session = arn:aws:iam::{aws_world.account_id}:user/alice
+        """)
+    home.env.update(sso.env())
+    home.env.update(AWS_ENDPOINT_URL_EKS=aws_world.server_url, AWS_LOGIN_CACHE_DIRECTORY=str(tmp_path / "login"),
+                    CREDENTIAL_PROCESS_FEDERATION_ENDPOINT=standin.url)
+    from support.tools import run_tool
+
+    signed = run_tool("sso login --sso-session corp", dict(home.env, BROWSER=f"{sys.executable} {browser} %s"))
+    assert signed.returncode == 0, signed.stderr
+    role = aws_world.assume_role(session_name="aws-login")
+    write_login_token(tmp_path / "login", f"arn:aws:iam::{aws_world.account_id}:user/alice", role, 3600,
+                      aws_world.account_id)
+    try:
+        yield lambda kind: sso.issued_keys[-1] if kind == "sso-session" else role.access_key_id
+    finally:
+        sso.stop()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", SIGN_IN_KINDS)
+def test_command_on_sign_in_kind(signed_in, home, cluster, standin, run_tool, tmp_path, kind, command):
+    if kind == "login-session":
+        pytest.importorskip("awscrt", reason="botocore's login provider needs botocore[crt]")
+    env = home.env
+    if command == "export":
+        result = run_tool(["export", "--profile", kind], env)
+        assert result.returncode == 0, result.stderr
+        assert exported(result.stdout)["AWS_ACCESS_KEY_ID"] == signed_in(kind)
+    elif command in ("exec", "exec-server"):
+        flags, script = (["--server"], ENDPOINT_KEY) if command == "exec-server" else ([], ENV_KEY)
+        result = run_tool(["exec", *flags, "--profile", kind, "--", sys.executable, "-c", script], env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == signed_in(kind)
+    elif command == "whoami":
+        result = run_tool(["whoami", "--json", "--profile", kind], env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["Flow"] == f"botocore:{kind.split('-')[0]}"
+    elif command == "eks-token":
+        result = run_tool(["eks", "token", "--cluster-name", cluster, "--profile", kind], env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["status"]["token"].startswith("k8s-aws-v1.")
+    elif command == "eks-kubeconfig":
+        path = tmp_path / "kubeconfig"
+        result = run_tool(["eks", "kubeconfig", "--cluster-name", cluster, "--profile", kind,
+                           "--kubeconfig", str(path)], env)
+        assert result.returncode == 0, result.stderr
+        assert yaml.safe_load(path.read_text())["users"][0]["user"]["exec"]["args"][-2:] == ["--profile", kind]
+    else:
+        result = run_tool(["login", kind, "--print"], env)
+        assert result.returncode == 0, result.stderr
+        assert standin.requests[-1]["Session"]["sessionId"] == signed_in(kind)
+
+
+def test_session_token_of_long_term_keys_uses_the_profiles_mfa(world, aws_world, sts_proxy, run_tool):
+    serial = "arn:aws:iam::123456789012:mfa/alice"
+    world.write_config(f"[profile static]\nregion = us-east-1\nmfa_serial = {serial}\n")
+    result = run_tool("export --profile static --mfa-code 123456", world.env)
+    assert result.returncode == 0, result.stderr
+    [call] = sts_proxy.calls("GetSessionToken")
+    assert (call["SerialNumber"], call["TokenCode"]) == (serial, "123456")
+    # The MFA session is cached: the next export asks for no code.
+    again = run_tool("export --profile static", world.env)
+    assert again.returncode == 0, again.stderr
+    assert exported(again.stdout) == exported(result.stdout) and sts_proxy.count("GetSessionToken") == 1
