@@ -274,8 +274,10 @@ class _StderrTail:
                 self._tail = (self._tail + chunk)[-STDERR_TAIL_BYTES:]
                 if self._terminal is not None:
                     try:
-                        self._terminal.write(chunk.decode("utf-8", "replace"))
+                        # As bytes: a character split between two reads reaches the terminal whole.
                         self._terminal.flush()
+                        self._terminal.buffer.write(chunk)
+                        self._terminal.buffer.flush()
                     except (OSError, ValueError):  # the terminal went away (or was closed)
                         self._terminal = None
         except OSError:
