@@ -252,3 +252,21 @@ def test_on_a_terminal_the_command_talks_to_the_person(home, idp):
         os.close(master)
     assert os.waitstatus_to_exitcode(status) == 0, seen
     assert b"Password: " in seen and KEY_ID.encode() in seen
+
+
+@pytest.mark.parametrize("interactive", ["true", "false"])
+def test_background_refresh_runs_only_a_non_interactive_command(home, idp, run_tool, interactive):
+    from support.hostile import entry_files, set_remaining, tool_processes, wait_until
+
+    home.write_config(f"""
+        [profile idp]
+        credential_process = {TOOL} --profile idp
+        credential_process_command = {idp.path}
+        credential_process_command_interactive = {interactive}
+        """)
+    assert run_tool("--profile idp", home.env).returncode == 0
+    set_remaining(entry_files(home)[0], 1500)  # still served (> 1200 s), renewal due (< 1800 s)
+    served = run_tool("--profile idp", home.env)
+    assert served.returncode == 0 and json.loads(served.stdout)["AccessKeyId"] == KEY_ID
+    assert wait_until(lambda: not tool_processes(home), timeout=60)
+    assert idp.runs == (2 if interactive == "false" else 1)
