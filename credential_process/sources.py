@@ -138,7 +138,8 @@ def _login_hint(session, profile):
     section = session.full_config.get("profiles", {}).get(profile, {})
     if section.get("login_session") and not hasattr(botocore.credentials, "LoginProvider"):
         return (f": it is an 'aws login' session (login_session), which botocore "
-                f"{botocore.__version__} cannot read; upgrade botocore (pip install -U 'botocore[crt]')")
+                f"{botocore.__version__} cannot read (botocore 1.41.0 and later can): "
+                "pip install -U 'credential-process[login]'")
     return ""
 
 
