@@ -160,7 +160,7 @@ def update_kubeconfig(path, cluster, user_exec, alias=None):
     """
     import yaml
 
-    from credential_process.cache.files import write_private_file
+    from credential_process.private_files import write_private_file
 
     path = os.path.realpath(path)  # a symlinked kubeconfig stays a symlink
     document = _read_kubeconfig(path, yaml)

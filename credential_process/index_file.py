@@ -8,7 +8,7 @@ callers drop rows whose item is gone.
 import json
 import os
 
-from credential_process.cache.files import UnsafeFolder, ensure_private_folder, warn, write_private_file
+from credential_process.private_files import UnsafeFolder, ensure_private_folder, warn, write_private_file
 
 _LOCK_TIMEOUT = 30
 

@@ -82,7 +82,7 @@ def _edit(path, change):
     updated = "".join(lines).encode("utf-8")
     if updated == (original or b""):
         return None
-    from credential_process.cache.files import ensure_private_folder, write_private_file
+    from credential_process.private_files import ensure_private_folder, write_private_file
 
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):

@@ -17,7 +17,8 @@ session with its token, so this store refuses to open there.
 import json
 
 from credential_process import keystore
-from credential_process.cache.files import FileStore, parse_json, warn
+from credential_process.cache.files import FileStore, parse_json
+from credential_process.private_files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.index_file import IndexFile
 

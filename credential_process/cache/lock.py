@@ -10,7 +10,7 @@ import os
 
 import filelock
 
-from credential_process.cache.files import UnsafeFolder, ensure_private_folder, warn
+from credential_process.private_files import UnsafeFolder, ensure_private_folder, warn
 from credential_process.errors import AwsError
 
 

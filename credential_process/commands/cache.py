@@ -8,7 +8,7 @@ import time
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
-from credential_process.cache.files import warn
+from credential_process.private_files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.output import time_left
 
@@ -109,7 +109,8 @@ def _clear_file_folder():
     """Remove what entries() does not list: unreadable or old-format entries,
     locks, refresh markers, request records, temp files of killed writers.  Only
     names the file store writes, and only in a folder that is ours alone."""
-    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder, is_store_file
+    from credential_process.cache.files import default_folder, is_store_file
+    from credential_process.private_files import UnsafeFolder, check_private_folder
 
     folder = default_folder()
     try:

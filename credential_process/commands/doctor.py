@@ -222,7 +222,8 @@ def check_environment(names):
 
 
 def check_cache_folder():
-    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder
+    from credential_process.cache.files import default_folder
+    from credential_process.private_files import UnsafeFolder, check_private_folder
 
     folder = default_folder()
     if not os.path.lexists(folder):

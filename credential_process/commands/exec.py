@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from credential_process import options as options_module
-from credential_process.cache.files import warn
+from credential_process.private_files import warn
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
 from credential_process.output import container_json, environment_variables
