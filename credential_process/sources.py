@@ -45,9 +45,9 @@ def base_credentials(options, chain, resolve_profile):
     if options.credential_source:
         return _from_credential_source(options.credential_source)
     if options.source_keyring:
-        from credential_process import stored_keys  # imports keyring: only on this path
+        from credential_process.os_keyring import iam_keys  # imports keyring: only on this path
 
-        return stored_keys.base_credentials(options.source_keyring)
+        return iam_keys.base_credentials(options.source_keyring)
     if not options.source_profile:
         raise ConfigError(
             f"profile {options.profile!r} names no base credentials: set "

@@ -16,11 +16,11 @@ session with its token, so this store refuses to open there.
 
 import json
 
-from credential_process import keystore
+from credential_process.os_keyring import backend as keyring_backend
 from credential_process.cache.files import FileStore, parse_json
 from credential_process.private_files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
-from credential_process.index_file import IndexFile
+from credential_process.os_keyring.name_index import NameIndex
 
 INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
 
@@ -32,7 +32,7 @@ class KeyringStore:
         # The keyring is first touched on a read or write: listing an empty
         # index (``cache list`` on a machine that never used this store) needs none.
         self.files = FileStore(folder)  # for the folder of the lock files and the index
-        self.index = IndexFile(self.files.path(INDEX_NAME, ""))
+        self.index = NameIndex(self.files.path(INDEX_NAME, ""))
 
     def lock_path(self, key):
         return self.files.lock_path(key)
@@ -44,20 +44,20 @@ class KeyringStore:
         """The entry under ``key``; None when absent or unsound.  A keyring that
         cannot be read (locked, unreachable) is an error, not a miss."""
         check_backend()
-        text = keystore.get(keystore.CACHE_SERVICE, key)
+        text = keyring_backend.get(keyring_backend.CACHE_SERVICE, key)
         return None if text is None else parse_json(text)
 
     def save(self, key, entry):
         check_backend()
         try:
-            keystore.put(keystore.CACHE_SERVICE, key, json.dumps(entry))
+            keyring_backend.put(keyring_backend.CACHE_SERVICE, key, json.dumps(entry))
         except CredentialProcessError as error:
             warn(f"could not write the keyring cache ({error}); credentials not cached")
             return
         self.index.update(key, metadata(entry))
 
     def delete(self, key):
-        keystore.delete(keystore.CACHE_SERVICE, key)
+        keyring_backend.delete(keyring_backend.CACHE_SERVICE, key)
         self.index.update(key, None)
         self.files.delete(key)  # the lock file; there is no entry file
 
@@ -73,7 +73,7 @@ class KeyringStore:
 
 
 def check_backend():
-    if keystore.is_windows_vault():
+    if keyring_backend.is_windows_vault():
         raise ConfigError(
             "credential_process_cache = keyring is not available with Windows Credential Manager: "
             "its items hold at most 2560 bytes, less than a cached session; "

@@ -246,11 +246,11 @@ def check_keyring(sections):
     if not any(section.get(PREFIX + "source_keyring") or section.get(PREFIX + "cache") == "keyring"
                for section in sections):
         return
-    from credential_process import keystore
     from credential_process.errors import CredentialProcessError
+    from credential_process.os_keyring import backend as keyring_backend
 
     try:
-        keystore.backend()
+        keyring_backend.backend()
     except CredentialProcessError as error:
         problem, _, fix = str(error).partition(": install")
         yield Finding("keyring", problem, f"install{fix}" if fix else "see the keyring section of the README")

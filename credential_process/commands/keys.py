@@ -44,9 +44,9 @@ def run(args):
 
 # -- add / list / remove / import ----------------------------------------------------
 def _add(args):
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
-    name = stored_keys.check_name(args.name)
+    name = iam_keys.check_name(args.name)
     if args.env:
         access_key_id = os.environ.get("AWS_ACCESS_KEY_ID")
         secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
@@ -62,19 +62,20 @@ def _add(args):
 
 
 def _store(name, access_key_id, secret, replace):
-    from credential_process import keystore, stored_keys
+    from credential_process.os_keyring import backend as keyring_backend
+    from credential_process.os_keyring import iam_keys
 
-    stored_keys.check_access_key_id(access_key_id)  # before anything is touched
-    stored_keys.check_secret_access_key(secret)
-    existing = stored_keys.load(name)
+    iam_keys.check_access_key_id(access_key_id)  # before anything is touched
+    iam_keys.check_secret_access_key(secret)
+    existing = iam_keys.load(name)
     if existing is not None and not replace:
-        raise ConfigError(f"keys named {name!r} are already stored ({stored_keys.mask(existing['AccessKeyId'])}): "
+        raise ConfigError(f"keys named {name!r} are already stored ({iam_keys.mask(existing['AccessKeyId'])}): "
                           "pass --replace to overwrite them, or choose another name")
-    record = stored_keys.store(name, access_key_id, secret)
+    record = iam_keys.store(name, access_key_id, secret)
     if existing is not None:
         clear_sessions_of(name)
-    print(f"stored keys {name!r} ({stored_keys.mask(record['AccessKeyId'])}) in the keyring "
-          f"({keystore.backend_name()})")
+    print(f"stored keys {name!r} ({iam_keys.mask(record['AccessKeyId'])}) in the keyring "
+          f"({keyring_backend.backend_name()})")
     print(config_hint(name))
 
 
@@ -119,9 +120,9 @@ def _confirm(question):
 
 
 def _list(args):
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
-    rows = stored_keys.listing()
+    rows = iam_keys.listing()
     if not rows:
         print("no keys stored; add some with: credential-process keys add NAME")
     for name, masked, added in rows:
@@ -130,24 +131,25 @@ def _list(args):
 
 
 def _remove(args):
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
-    record = stored_keys.load(args.name)
+    record = iam_keys.load(args.name)
     if record is None:
-        stored_keys.remove(args.name)  # drop a stale index row, if any
+        iam_keys.remove(args.name)  # drop a stale index row, if any
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
-    masked = stored_keys.mask(record["AccessKeyId"])
+    masked = iam_keys.mask(record["AccessKeyId"])
     if not args.yes and not _confirm(f"Delete keys {args.name!r} ({masked}) from the keyring?"):
         print("nothing deleted")
         return 0
-    stored_keys.remove(args.name)
+    iam_keys.remove(args.name)
     cleared = clear_sessions_of(args.name)
     print(f"deleted keys {args.name!r} ({masked}) and {cleared} cached session(s) made with them")
     return 0
 
 
 def _import(args):
-    from credential_process import inifile, stored_keys
+    from credential_process import inifile
+    from credential_process.os_keyring import iam_keys
     from credential_process.options import credentials_path, read_ini
 
     path = credentials_path()
@@ -165,7 +167,7 @@ def _import(args):
     if not args.remove_plaintext:
         print(f"the keys are still in {path}: run again with --remove-plaintext to delete them there")
         return 0
-    stored = stored_keys.load(name)
+    stored = iam_keys.load(name)
     if stored is None or (stored["AccessKeyId"], stored["SecretAccessKey"]) != (
             section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()):
         raise ConfigError(f"the keyring did not give back the keys just stored: {path} left as it was")
@@ -177,9 +179,10 @@ def _import(args):
 
 # -- rotate ----------------------------------------------------------------------------
 def _rotate(args):
-    from credential_process import sts, stored_keys
+    from credential_process import sts
+    from credential_process.os_keyring import iam_keys
 
-    old = stored_keys.load(args.name)
+    old = iam_keys.load(args.name)
     if old is None:
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
     settings = _profile_settings(args.profile)
@@ -194,13 +197,13 @@ def _rotate(args):
     new_credentials = _credentials(new)
     try:
         _wait_until_working(settings, new_credentials, identity["Arn"])
-        stored_keys.store(args.name, new["AccessKeyId"], new["SecretAccessKey"])
+        iam_keys.store(args.name, new["AccessKeyId"], new["SecretAccessKey"])
     except (CredentialProcessError, KeyboardInterrupt) as error:
         _undo_new_key(iam_old, new["AccessKeyId"], user, error)
         raise
     cleared = clear_sessions_of(args.name)
-    print(f"rotated keys {args.name!r}: {stored_keys.mask(old['AccessKeyId'])} -> "
-          f"{stored_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
+    print(f"rotated keys {args.name!r}: {iam_keys.mask(old['AccessKeyId'])} -> "
+          f"{iam_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
     try:
         sts.call(sts.client(settings, signing if settings.mfa_serial else new_credentials, service="iam"),
                  "DeleteAccessKey", AccessKeyId=old["AccessKeyId"], **user)

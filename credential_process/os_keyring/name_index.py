@@ -13,7 +13,7 @@ from credential_process.private_files import UnsafeFolder, ensure_private_folder
 _LOCK_TIMEOUT = 30
 
 
-class IndexFile:
+class NameIndex:
     def __init__(self, path):
         self.path = path
 
