@@ -5,11 +5,11 @@ prefix, ``_`` turned into ``-`` (``credential_process_role_arn`` is
 ``--role-arn``).  This module is on the cache-hit path: standard library only.
 """
 
-import configparser
 import json
 import os
 import re
 
+from credential_process.aws_config import config_path, profile_sections, read_ini, resolve_profile_name
 from credential_process.errors import ConfigError, one_line
 
 PREFIX = "credential_process_"
@@ -252,47 +252,6 @@ def add_flags(parser):
     parser.add_argument("--profile", help="the profile to serve (default: $AWS_PROFILE, else default)")
     for spec in SPECS:
         parser.add_argument(spec.flag, dest="opt_" + spec.name, metavar="VALUE", help=spec.help)
-
-
-def config_path():
-    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
-
-
-def credentials_path():
-    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
-
-
-def read_ini(path):
-    """Parse an AWS INI file the way botocore does; a missing file is empty."""
-    parser = configparser.RawConfigParser()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError, configparser.Error) as error:
-        raise ConfigError(f"cannot read {path}: {one_line(error)}") from None
-    return parser
-
-
-def profile_sections(parser):
-    """{profile name: {key: value}} from a config file, as botocore maps them."""
-    profiles = {}
-    for section in parser.sections():
-        if section == "default":
-            profiles.setdefault("default", dict(parser.items(section)))
-        elif section.startswith("profile "):
-            profiles[section[len("profile "):].strip()] = dict(parser.items(section))
-    return profiles
-
-
-def section_name(profile):
-    """The config file's section for a profile: [default] or [profile NAME]."""
-    return "default" if profile == "default" else f"profile {profile}"
-
-
-def resolve_profile_name(requested):
-    return requested or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
 
 
 def from_args(args):

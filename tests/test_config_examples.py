@@ -4,13 +4,14 @@ from pathlib import Path
 
 import pytest
 
+from credential_process import aws_config
 from credential_process import options
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "config-examples").glob("*.ini"))
 
 
 def served_profiles(path):
-    profiles = options.profile_sections(options.read_ini(str(path)))
+    profiles = aws_config.profile_sections(aws_config.read_ini(str(path)))
     return [name for name, section in profiles.items() if "credential_process" in section]
 
 

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from credential_process import aws_config
 from credential_process import options
 from credential_process.cache import entry as entry_format
 from credential_process.errors import ConfigError, redact
@@ -98,10 +99,10 @@ def test_control_characters_are_refused(config):
 def test_profile_name_falls_back_to_environment(monkeypatch):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_DEFAULT_PROFILE", raising=False)
-    assert options.resolve_profile_name(None) == "default"
+    assert aws_config.resolve_profile_name(None) == "default"
     monkeypatch.setenv("AWS_PROFILE", "envprofile")
-    assert options.resolve_profile_name(None) == "envprofile"
-    assert options.resolve_profile_name("given") == "given"
+    assert aws_config.resolve_profile_name(None) == "envprofile"
+    assert aws_config.resolve_profile_name("given") == "given"
 
 
 def test_cache_key_changes_with_answer_inputs_only(config, monkeypatch):

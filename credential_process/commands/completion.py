@@ -10,6 +10,7 @@ themselves, for all three shells.
 import argparse
 import sys
 
+from credential_process import aws_config
 from credential_process import cli
 from credential_process import options as options_module
 from credential_process.errors import ConfigError
@@ -126,7 +127,7 @@ def _values_of(action):
 
 def profile_names():
     try:
-        return sorted(options_module.profile_sections(options_module.read_ini(options_module.config_path())))
+        return sorted(aws_config.profile_sections(aws_config.read_ini(aws_config.config_path())))
     except ConfigError:
         return []
 

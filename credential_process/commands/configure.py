@@ -4,6 +4,7 @@ import re
 import shlex
 import sys
 
+from credential_process import aws_config
 from credential_process import inifile
 from credential_process import options as options_module
 from credential_process.commands import own_command
@@ -26,8 +27,8 @@ def add_arguments(parser):
 
 def run(args):
     profile = _profile_name(args.profile)
-    path = options_module.config_path()
-    profiles = options_module.profile_sections(options_module.read_ini(path))
+    path = aws_config.config_path()
+    profiles = aws_config.profile_sections(aws_config.read_ini(path))
     current = profiles.get(profile, {})
     given = {spec.name: value.strip() for spec in options_module.SPECS
              for value in [getattr(args, "opt_" + spec.name, None)] if value is not None}
@@ -45,7 +46,7 @@ def run(args):
     after.update(updates)
     # Validate the section as it will be, before a byte is written.
     options_module.load(profile, profiles=dict(profiles, **{profile: after}))
-    backup = inifile.update_section(path, options_module.section_name(profile), updates,
+    backup = inifile.update_section(path, aws_config.section_name(profile), updates,
                                     remove=[key for key in replaced if key in current])
     saved = f" (the previous file is in {backup})" if backup else ""
     sys.stdout.write(f"profile {profile!r} written to {path}{saved}\n")

@@ -6,6 +6,7 @@ import shutil
 import stat
 import sys
 
+from credential_process import aws_config
 from credential_process import options as options_module
 from credential_process.commands import TOOL_NAME
 from credential_process.errors import EXIT_CONFIG, ConfigError
@@ -48,11 +49,11 @@ def add_arguments(parser):
 
 
 def run(args):
-    profiles = options_module.profile_sections(options_module.read_ini(options_module.config_path()))
-    credentials = options_module.read_ini(options_module.credentials_path())
+    profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
+    credentials = aws_config.read_ini(aws_config.credentials_path())
     credentials_sections = {name: dict(credentials.items(name)) for name in credentials.sections()}
     if args.profile and args.profile not in profiles:
-        raise ConfigError(f"profile {args.profile!r} is not in {options_module.config_path()}")
+        raise ConfigError(f"profile {args.profile!r} is not in {aws_config.config_path()}")
     names = [args.profile] if args.profile else [name for name in profiles if uses_a_process(profiles[name])]
     findings = list(check_environment(names))
     for name in names:
@@ -103,9 +104,9 @@ def _static_keys_beside_process(profile):
     if found:
         yield Finding(
             _where(profile),
-            f"[{profile.name}] in {options_module.credentials_path()} has {', '.join(found)}: "
+            f"[{profile.name}] in {aws_config.credentials_path()} has {', '.join(found)}: "
             "the SDKs use those static keys before credential_process, which never runs",
-            f"remove {', '.join(found)} from [{profile.name}] in {options_module.credentials_path()}",
+            f"remove {', '.join(found)} from [{profile.name}] in {aws_config.credentials_path()}",
         )
 
 
@@ -160,8 +161,8 @@ def _source(profile):
     source = options.source_profile
     if source not in profile.profiles and source not in profile.credentials_sections:
         yield Finding(_where(profile),
-                      f"its source profile {source!r} is in neither {options_module.config_path()} "
-                      f"nor {options_module.credentials_path()}",
+                      f"its source profile {source!r} is in neither {aws_config.config_path()} "
+                      f"nor {aws_config.credentials_path()}",
                       f"add profile {source!r}, or point {PREFIX}source_profile at one that exists")
         return
     from credential_process.sources import check_source_chain

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 
+from credential_process import aws_config
 from credential_process import options as options_module
 from credential_process.private_files import warn
 from credential_process.commands import _profile
@@ -54,7 +55,7 @@ def run(args):
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise ConfigError("exec needs a command to run: credential-process exec --profile P -- COMMAND")
-    refuse_nesting(options_module.resolve_profile_name(args.profile), args.allow_nested)
+    refuse_nesting(aws_config.resolve_profile_name(args.profile), args.allow_nested)
     options = options_module.from_args(args)
     entry = get_entry(options)  # fails before anything starts when there are no credentials
     env = child_environment(os.environ, options.profile)
@@ -95,9 +96,9 @@ def _set_region(env, region):
 
 def warn_about_default_profile():
     """SDKs try the default profile before the container endpoint: say when it would win."""
-    for path in (options_module.config_path(), options_module.credentials_path()):
+    for path in (aws_config.config_path(), aws_config.credentials_path()):
         try:
-            section = options_module.profile_sections(options_module.read_ini(path)).get("default", {})
+            section = aws_config.profile_sections(aws_config.read_ini(path)).get("default", {})
         except ConfigError:
             continue
         found = [key for key in DEFAULT_PROFILE_SOURCES if section.get(key)]

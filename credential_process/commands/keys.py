@@ -150,7 +150,7 @@ def _remove(args):
 def _import(args):
     from credential_process import inifile
     from credential_process.os_keyring import iam_keys
-    from credential_process.options import credentials_path, read_ini
+    from credential_process.aws_config import credentials_path, read_ini
 
     path = credentials_path()
     parser = read_ini(path)
@@ -217,11 +217,11 @@ def _rotate(args):
 
 def _profile_settings(profile):
     """The named profile's options (region, endpoint, MFA device), or none at all."""
-    from credential_process import options
+    from credential_process import aws_config, options
 
     if not profile:
         defaults = {spec.name: spec.default for spec in options.SPECS}
-        return options.Options(None, options.config_path(), {}, defaults)
+        return options.Options(None, aws_config.config_path(), {}, defaults)
     return options.load(profile)
 
 

@@ -1,0 +1,50 @@
+"""The AWS config and credentials files, read as botocore reads them.
+
+This module is on the cache-hit path: standard library only.
+"""
+
+import configparser
+import os
+
+from credential_process.errors import ConfigError, one_line
+
+
+def config_path():
+    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+
+
+def credentials_path():
+    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
+
+
+def read_ini(path):
+    """Parse an AWS INI file the way botocore does; a missing file is empty."""
+    parser = configparser.RawConfigParser()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError, configparser.Error) as error:
+        raise ConfigError(f"cannot read {path}: {one_line(error)}") from None
+    return parser
+
+
+def profile_sections(parser):
+    """{profile name: {key: value}} from a config file, as botocore maps them."""
+    profiles = {}
+    for section in parser.sections():
+        if section == "default":
+            profiles.setdefault("default", dict(parser.items(section)))
+        elif section.startswith("profile "):
+            profiles[section[len("profile "):].strip()] = dict(parser.items(section))
+    return profiles
+
+
+def section_name(profile):
+    """The config file's section for a profile: [default] or [profile NAME]."""
+    return "default" if profile == "default" else f"profile {profile}"
+
+
+def resolve_profile_name(requested):
+    return requested or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
