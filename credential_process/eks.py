@@ -43,7 +43,7 @@ def check_cluster_name(name):
 
 def token_entry(options, cluster, role_arn=None):
     """A cache entry holding a token for ``cluster``, fresh from the cache when it can be."""
-    from credential_process.resolver import cached
+    from credential_process.cache.single_flight import cached
 
     if role_arn:
         options_module.SPECS_BY_NAME["role_arn"].parse(role_arn, "--role-arn")
@@ -85,7 +85,8 @@ def _new_token_entry(options, cluster, role_arn):
 
 def signing_credentials(options, role_arn=None):
     """The profile's credentials, or those of ``role_arn`` assumed with them (cached alike)."""
-    from credential_process.resolver import cached, get_entry
+    from credential_process.cache.single_flight import cached
+    from credential_process.resolver import get_entry
 
     entry = get_entry(options)
     if not role_arn:

@@ -15,8 +15,8 @@ import sys
 
 from credential_process import helper_command
 from credential_process.errors import NeedsPersonError
+from credential_process.markers import in_background_refresh
 from credential_process.options import PREFIX
-from credential_process.resolver import in_background_refresh
 
 MFA_PROCESS_TIMEOUT = 60  # ykman waiting for a touch, pass decrypting with gpg-agent
 ASK_TIMEOUT = 300  # a person at a terminal or a dialog

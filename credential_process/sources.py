@@ -17,7 +17,7 @@ import botocore.exceptions
 from credential_process import aws_config
 from credential_process import options as options_module
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError, one_line, redact
-from credential_process.resolver import CHAIN_VARIABLE
+from credential_process.markers import CHAIN_VARIABLE
 
 TOOL_NAME = "credential-process"
 

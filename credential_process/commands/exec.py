@@ -11,8 +11,9 @@ from credential_process import options as options_module
 from credential_process.private_files import warn
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
+from credential_process.markers import CHAIN_VARIABLE
 from credential_process.output import container_json, environment_variables
-from credential_process.resolver import CHAIN_VARIABLE, get_entry
+from credential_process.resolver import get_entry
 
 DESCRIPTION = (
     "run COMMAND with the profile's credentials in its environment:\n"

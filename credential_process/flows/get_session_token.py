@@ -2,8 +2,8 @@
 
 The MFA session is one cache entry per (base access key, MFA device, session
 length, endpoint): not per profile, so ten role profiles over the same IAM
-user and device cost one code per session.  It is fetched through the
-resolver's ``cached``, whose lock is held while the code is being asked: N
+user and device cost one code per session.  It is fetched through
+``cache.single_flight.cached``, whose lock is held while the code is being asked: N
 processes starting together see one prompt.  Callers already hold their own
 profile's lock, so the order is always profile entry, then MFA entry.
 """
@@ -35,7 +35,7 @@ def mfa_session(options, base, duration=None):
     ``duration`` defaults to the profile's credential_process_mfa_session_duration."""
     duration = duration or options.mfa_session_duration or DEFAULT_MFA_DURATION
     from credential_process.cache import open_store
-    from credential_process.resolver import cached
+    from credential_process.cache.single_flight import cached
 
     serial = options.mfa_serial
     labelled = _as_mfa_session(options)
