@@ -1,8 +1,12 @@
 """One module per subcommand: ``DESCRIPTION``, ``add_arguments(parser)`` and
-``run(args)``, which returns the exit code."""
+``run(args)``, which returns the exit code; ``COMMANDS`` lists them, and
+``build_parser`` makes a command's parser (for cli.py and for completion)."""
 
 import os
 import sys
+
+from credential_process import __version__
+from credential_process.errors import EXIT_CONFIG
 
 TOOL_NAME = "credential-process"
 
@@ -24,3 +28,54 @@ def own_command():
     from credential_process.errors import ConfigError
 
     raise ConfigError(f"cannot tell where the {TOOL_NAME} command is installed: put it on PATH")
+
+
+# name (also the module's in credential_process.commands) -> one line of help
+COMMANDS = {
+    "export": "print the credentials as shell variable assignments (env, fish, powershell, ...)",
+    "exec": "run a command with the credentials (or a refreshing local endpoint)",
+    "whoami": "show the caller identity of a profile and how long its credentials last",
+    "cache": "list or clear the cached sessions",
+    "completion": "print the shell completion script for bash, zsh or fish",
+    "doctor": "check the config and the cache folder; print each problem with its fix",
+    "configure": "write or update a profile in the AWS config file, keeping every other line",
+    "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
+    "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
+}
+DEFAULT_COMMAND = "process"
+EPILOG = (
+    "exit codes: 0 success, 1 AWS refused or could not be reached, "
+    "2 configuration or usage error, 3 a person is needed but cannot be asked"
+)
+
+
+def build_parser(command):
+    import importlib
+
+    module = importlib.import_module(f"credential_process.commands.{command}")
+    prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
+    parser = _new_parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
+    parser.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    if command == DEFAULT_COMMAND:
+        parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
+    module.add_arguments(parser)
+    return parser, module
+
+
+def _epilog(command):
+    if command != DEFAULT_COMMAND or not COMMANDS:
+        return EPILOG
+    listed = "\n".join(f"  {name:<12} {text}" for name, text in COMMANDS.items())
+    return f"commands:\n{listed}\n\n{EPILOG}"
+
+
+def _new_parser(**kwargs):
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        """Usage errors as one line and exit 2, like every other configuration error."""
+
+        def error(self, message):
+            self.exit(EXIT_CONFIG, f"credential-process: {message} (see --help)\n")
+
+    return Parser(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)

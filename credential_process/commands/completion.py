@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from credential_process import aws_config
-from credential_process import cli
+from credential_process import commands
 from credential_process import options as options_module
 from credential_process.errors import ConfigError
 
@@ -87,12 +87,12 @@ def candidates(words):
     *before, current = words or [""]
     if "--" in before:
         return []  # exec's command: the shell's own completion is better
-    command = before[0] if before and before[0] in cli.COMMANDS else cli.DEFAULT_COMMAND
-    parser, _ = cli.build_parser(command)
-    if command != cli.DEFAULT_COMMAND:
+    command = before[0] if before and before[0] in commands.COMMANDS else commands.DEFAULT_COMMAND
+    parser, _ = commands.build_parser(command)
+    if command != commands.DEFAULT_COMMAND:
         before = before[1:]
     elif not before and not current.startswith("-"):
-        return _matching(cli.COMMANDS, current)
+        return _matching(commands.COMMANDS, current)
     parser, expecting = _walk(parser, before)
     if expecting is not None:
         return _matching(_values_of(expecting), current)
