@@ -55,7 +55,7 @@ def base_credentials(options, chain, resolve_profile):
             f"{options_module.PREFIX}source_profile, {options_module.PREFIX}credential_source "
             f"or {options_module.PREFIX}source_keyring"
         )
-    profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path))
+    profiles = aws_config.profile_sections(aws_config.read_ini(options.config_path))
     check_source_chain(profiles, options)
     source_options = _served_by_this_tool(profiles, options.source_profile)
     if source_options is not None:
