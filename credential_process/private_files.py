@@ -12,6 +12,7 @@ cache-hit path reads through it.
 import os
 import stat
 import sys
+import time
 
 NOFOLLOW = getattr(os, "ONOFOLLOW", 0)
 POSIX = os.name == "posix"

@@ -12,7 +12,6 @@ import sys
 
 from credential_process import aws_config
 from credential_process import commands
-from credential_process import options as options_module
 from credential_process.errors import ConfigError
 
 DESCRIPTION = (
