@@ -94,7 +94,7 @@ def signing_credentials(options, role_arn=None):
     from credential_process.flows import assume_role
 
     on_top = role_on_top(options, role_arn)
-    base = dict(entry["credentials"], method=entry.get("method"))
+    base = dict(entry["credentials"], flow=entry_format.flow_of(entry))
     key = entry_format.cache_key(on_top, extra={"on_top_of": options.profile})
     return cached(open_store(options.cache), key, on_top, lambda: assume_role.fetch(on_top, base))["credentials"]
 
@@ -105,8 +105,8 @@ def role_on_top(options, role_arn):
     The profile's session keys (policy, tags, duration...) belong to its own
     role, not to this one: they go back to their defaults.
     """
-    defaults = {spec.name: spec.default for spec in options_module.SPECS if spec.affects_answer}
-    return options.replace(**dict(defaults, method="assume-role", role_arn=role_arn,
+    defaults = {spec.attribute: spec.default for spec in options_module.SPECS if spec.affects_answer}
+    return options.replace(**dict(defaults, flow="assume-role", role_arn=role_arn,
                                   source_profile=options.profile))
 
 

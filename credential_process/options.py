@@ -9,6 +9,7 @@ import json
 import os
 import re
 
+from credential_process import flow_table
 from credential_process.aws_config import config_path, profile_sections, read_ini, resolve_profile_name
 from credential_process.errors import ConfigError, one_line
 
@@ -124,10 +125,13 @@ def _policy_json(value, key):
 class Spec:
     """One ``credential_process_*`` key."""
 
-    __slots__ = ("name", "parse", "default", "help", "affects_answer", "flag_only")
+    __slots__ = ("name", "parse", "default", "help", "affects_answer", "flag_only", "attribute")
 
-    def __init__(self, name, parse, default, help, affects_answer=True, flag_only=False):
+    def __init__(self, name, parse, default, help, affects_answer=True, flag_only=False, attribute=None):
         self.name = name
+        # The Options attribute holding the value: the name, but for credential_process_method,
+        # which users write as they always have and the code calls the flow.
+        self.attribute = attribute or name
         self.parse = parse
         self.default = default
         self.help = help
@@ -145,32 +149,18 @@ class Spec:
         return "--" + self.name.replace("_", "-")
 
 
-METHODS = (
-    "assume-role", "get-session-token", "assume-role-with-saml",
-    "assume-role-with-web-identity", "get-federation-token",
-)
-# The longest session each flow allows (AssumeRole's own 900-43200, and
-# GetSessionToken's and GetFederationToken's 900-129600).
-MAX_DURATION = {
-    "assume-role": 43200,
-    "assume-role-with-saml": 43200,
-    "assume-role-with-web-identity": 43200,
-    "get-session-token": 129600,
-    "get-federation-token": 129600,
-}
-MIN_DURATION = 900
+MIN_DURATION = flow_table.MIN_DURATION
 
 SPECS = (
-    Spec("method", _choice(*METHODS), None,
-         "the STS flow; inferred from the other keys when absent"),
+    Spec("method", _choice(*flow_table.NAMES), None,
+         "the STS flow; inferred from the other keys when absent", attribute="flow"),
     Spec("role_arn", _arn, None, "the role to assume"),
     Spec("role_session_name", _name(2, 64), None,
          "the session name (default: derived from the user and host)"),
     Spec("external_id", _name(2, 1224), None, "the external ID the role's trust policy asks for"),
     # Checked against the flow's own range once the flow is known (_check_duration).
     Spec("duration_seconds", _integer(float("-inf"), float("inf")), None,
-         "session length in seconds (900-43200; 900-129600 for get-session-token "
-         "and get-federation-token)"),
+         f"session length in seconds ({flow_table.duration_ranges()})"),
     Spec("policy", _policy_json, None, "an inline session policy (JSON)"),
     Spec("policy_file", _text, None, "a file holding an inline session policy (JSON)"),
     Spec("policy_arns", _arn_list, (), "managed session policies, comma-separated ARNs"),
@@ -181,7 +171,7 @@ SPECS = (
     Spec("credential_source", _choice("Environment", "Ec2InstanceMetadata", "EcsContainer"),
          None, "where the base credentials come from, instead of a source profile"),
     Spec("mfa_serial", _mfa_serial, None, "the MFA device (its ARN, or a hardware serial number)"),
-    Spec("mfa_session_duration", _integer(MIN_DURATION, 129600), None,
+    Spec("mfa_session_duration", _integer(MIN_DURATION, flow_table.BY_NAME["get-session-token"].max_duration), None,
          "length of the MFA session shared by role profiles (default 43200)"),
     Spec("mfa_process", _text, None,
          "a shell command that prints the MFA code", affects_answer=False),
@@ -226,8 +216,8 @@ class Options:
         self.section = section  # the profile's whole section, for region and endpoints
         # {spec name: raw text} given on the command line; a background refresh replays them
         self.flags = dict(flags or {})
-        for name, value in values.items():
-            setattr(self, name, value)
+        for attribute, value in values.items():
+            setattr(self, attribute, value)
 
     @property
     def region(self):
@@ -238,13 +228,14 @@ class Options:
 
     def replace(self, **changes):
         """A copy with some values changed (e.g. another role on top of this profile)."""
-        values = {spec.name: getattr(self, spec.name) for spec in SPECS}
+        values = {spec.attribute: getattr(self, spec.attribute) for spec in SPECS}
         values.update(changes)
         return Options(self.profile, self.config_path, self.section, values)
 
     def answer_inputs(self):
         """Everything in these options that changes which credentials STS returns."""
-        return {spec.name: getattr(self, spec.name) for spec in SPECS if spec.affects_answer}
+        # Keyed by key name ("method", not "flow"): the cache keys of entries on disk stay the same.
+        return {spec.name: getattr(self, spec.attribute) for spec in SPECS if spec.affects_answer}
 
 
 def add_flags(parser):
@@ -281,76 +272,37 @@ def load(name, flags=None, profiles=None):
         values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
     for group in EXCLUSIVE_KEYS:
         _check_at_most_one(values, group, name)
-    values["method"], chosen_by = choose_method(values)
+    values["method"], chosen_by = choose_flow(values)
     if values["method"] == "assume-role-with-web-identity":
         _web_identity_defaults(values, name)
-    _check_keys_fit_method(values, chosen_by, name)
+    _check_keys_fit_flow(values, chosen_by, name)
     _check_required(values, name)
     _check_duration(values, name)
     if values["policy_file"] is not None:
         if values["policy"] is not None:
             raise ConfigError(f"profile {name!r} sets both {PREFIX}policy and {PREFIX}policy_file")
         values["policy"] = _parse(SPECS_BY_NAME["policy"], _read_policy_file(values["policy_file"]), name)
-    return Options(name, path, section, values, flags=given)
+    attributes = {SPECS_BY_NAME[spec_name].attribute: value for spec_name, value in values.items()}
+    return Options(name, path, section, attributes, flags=given)
 
 
-# The key whose presence names a flow, in the order choose_method looks for them.
-_METHOD_MARKERS = (
-    ("saml_assertion_process", "assume-role-with-saml"),
-    ("saml_assertion_file", "assume-role-with-saml"),
-    ("web_identity_token_file", "assume-role-with-web-identity"),
-    ("web_identity_token_process", "assume-role-with-web-identity"),
-    ("federation_name", "get-federation-token"),
-    ("role_arn", "assume-role"),
-)
-
-
-def choose_method(values):
-    """(method, the spec name that chose it: "method", a marker key, or None).
+def choose_flow(values):
+    """(flow, the spec name that chose it: "method", a marker key, or None).
 
     From the profile's own keys only, never the environment: inside an EKS pod
     AWS_WEB_IDENTITY_TOKEN_FILE is set for every process."""
     if values.get("method"):
         return values["method"], "method"
-    for name, method in _METHOD_MARKERS:
-        if values.get(name):
-            return method, name
-    return "get-session-token", None
+    return flow_table.infer(values)
 
 
-_ASSUMED = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
-_SIGNED = ("assume-role", "get-session-token", "get-federation-token")
 # Keys that only some flows read; setting one for another flow contradicts the
-# key that chose the flow.  Keys not listed here apply to every flow.
-FLOWS_OF_KEY = {
-    "role_arn": _ASSUMED,
-    "role_session_name": ("assume-role", "assume-role-with-web-identity"),
-    "external_id": ("assume-role",),
-    "tags": ("assume-role", "get-federation-token"),
-    "transitive_tag_keys": ("assume-role",),
-    "source_identity": ("assume-role",),
-    "policy": _ASSUMED + ("get-federation-token",),
-    "policy_file": _ASSUMED + ("get-federation-token",),
-    "policy_arns": _ASSUMED + ("get-federation-token",),
-    "source_profile": _SIGNED,
-    "credential_source": _SIGNED,
-    "source_keyring": _SIGNED,
-    "mfa_serial": ("assume-role", "get-session-token"),
-    "mfa_session_duration": ("assume-role",),
-    "mfa_process": ("assume-role", "get-session-token"),
-    "saml_assertion_process": ("assume-role-with-saml",),
-    "saml_assertion_file": ("assume-role-with-saml",),
-    "principal_arn": ("assume-role-with-saml",),
-    "web_identity_token_file": ("assume-role-with-web-identity",),
-    "web_identity_token_process": ("assume-role-with-web-identity",),
-    "provider_id": ("assume-role-with-web-identity",),
-    "federation_name": ("get-federation-token",),
-}
+# key that chose the flow.  Keys no flow lists apply to every flow.
+FLOWS_OF_KEY = flow_table.flows_of_key()
 
 # Groups of keys of which at most one may be set.
-SOURCE_KEYS = ("source_profile", "credential_source", "source_keyring")
 EXCLUSIVE_KEYS = (
-    SOURCE_KEYS,
+    flow_table.SOURCE_KEYS,
     ("policy", "policy_file"),
     ("saml_assertion_process", "saml_assertion_file"),
     ("web_identity_token_file", "web_identity_token_process"),
@@ -363,11 +315,11 @@ def _check_at_most_one(values, names, profile):
         raise ConfigError(f"profile {profile!r} sets {' and '.join(given)}: choose one")
 
 
-def _check_keys_fit_method(values, chosen_by, profile):
-    method = values["method"]
+def _check_keys_fit_flow(values, chosen_by, profile):
+    flow = values["method"]
     for name, flows in FLOWS_OF_KEY.items():
-        if values.get(name) and method not in flows:
-            reason = f"{PREFIX}{chosen_by} chooses {method}" if chosen_by else f"the flow is {method}"
+        if values.get(name) and flow not in flows:
+            reason = f"{PREFIX}{chosen_by} chooses {flow}" if chosen_by else f"the flow is {flow}"
             raise ConfigError(
                 f"profile {profile!r} sets {PREFIX}{name}, which contradicts {PREFIX}"
                 f"{chosen_by or 'method'} ({reason}; {PREFIX}{name} is for {' or '.join(flows)})"
@@ -375,28 +327,20 @@ def _check_keys_fit_method(values, chosen_by, profile):
 
 
 def _check_required(values, profile):
-    method = values["method"]
-    missing = None
-    if method in _ASSUMED and not values["role_arn"]:
-        missing = "role_arn"
-    elif method == "assume-role-with-saml" and not (
-            values["saml_assertion_process"] or values["saml_assertion_file"]):
-        missing = "saml_assertion_process or credential_process_saml_assertion_file"
-    elif method == "assume-role-with-web-identity" and not (
-            values["web_identity_token_file"] or values["web_identity_token_process"]):
-        missing = "web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)"
-    elif method == "get-federation-token" and not values["federation_name"]:
-        missing = "federation_name"
-    if missing:
-        raise ConfigError(f"profile {profile!r} uses {method} but sets no {PREFIX}{missing}")
+    flow = values["method"]
+    for group in flow_table.BY_NAME[flow].required:
+        if not any(values.get(name) for name in group):
+            missing = " or ".join(PREFIX + name for name in group)
+            raise ConfigError(f"profile {profile!r} uses {flow} but sets no {missing}")
 
 
 def _check_duration(values, profile):
-    duration, method = values["duration_seconds"], values["method"]
-    if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION[method]:
+    duration, flow = values["duration_seconds"], values["method"]
+    longest = flow_table.BY_NAME[flow].max_duration
+    if duration is not None and not MIN_DURATION <= duration <= longest:
         raise ConfigError(
             f"{PREFIX}duration_seconds of profile {profile!r} must be between {MIN_DURATION} and "
-            f"{MAX_DURATION[method]} for {method}, not {duration}"
+            f"{longest} for {flow}, not {duration}"
         )
 
 

@@ -3,7 +3,7 @@ the way botocore does, or in this process when the source is served by this
 tool too), the environment, or the instance/container metadata services.
 
 Base credentials are a dict with AccessKeyId, SecretAccessKey, SessionToken
-(None for long-term keys) and ``method``: the flow that produced them when
+(None for long-term keys) and ``flow``: the flow that produced them when
 this tool did, else None.
 """
 
@@ -16,6 +16,7 @@ import botocore.exceptions
 
 from credential_process import aws_config
 from credential_process import options as options_module
+from credential_process.cache import entry as entry_format
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError, one_line, redact
 from credential_process.markers import CHAIN_VARIABLE
 
@@ -60,7 +61,7 @@ def base_credentials(options, chain, resolve_profile):
     source_options = _served_by_this_tool(profiles, options.source_profile)
     if source_options is not None:
         entry = resolve_profile(source_options, list(chain) + [options.profile])
-        return dict(entry["credentials"], method=entry.get("method"))
+        return dict(entry["credentials"], flow=entry_format.flow_of(entry))
     return _from_botocore(options.source_profile, list(chain) + [options.profile])
 
 
@@ -128,7 +129,7 @@ def _as_base(frozen):
         "AccessKeyId": frozen.access_key,
         "SecretAccessKey": frozen.secret_key,
         "SessionToken": frozen.token or None,
-        "method": None,
+        "flow": None,
     }
 
 

@@ -4,9 +4,11 @@ subcommands, flags, choices and the profile names of the config file."""
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
+from credential_process.commands import COMMANDS
 from support.tools import TOOL, missing
 
 
@@ -50,6 +52,7 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("whoami --j", ["--json"]),
     ("completion f", ["fish"]),
     ("exec --profile dev -- ''", []),
+    ("--method assume-role-with-", ["assume-role-with-saml", "assume-role-with-web-identity"]),
 ])
 def test_bash(env, words, expected):
     lines = run_shell("bash", BASH.format(words="credential-process " + words), env)
@@ -84,3 +87,14 @@ def test_fish(env, line, expected):
 def test_completion_needs_a_shell(home, run_tool):
     result = run_tool("completion", home.env)
     assert result.returncode == 2 and "bash" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["process"] + list(COMMANDS))
+def test_building_a_commands_parser_imports_no_botocore(command):
+    """--help and every completion build the command's parser: loading botocore
+    for that (~180 ms) would slow each tab press."""
+    probe = ("import sys; from credential_process import commands; commands.build_parser(sys.argv[1]); "
+             "print(sorted(name for name in sys.modules if name.split('.')[0] in ('botocore', 'keyring', 'filelock')))")
+    result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

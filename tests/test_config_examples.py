@@ -22,7 +22,7 @@ def test_example_profiles_load(path, monkeypatch):
     assert names, f"{path.name} has no profile served by credential-process"
     for name in names:
         loaded = options.load(name)
-        assert loaded.method
+        assert loaded.flow
 
 
 def test_readme_lists_every_key():

@@ -303,7 +303,7 @@ def test_token_entries_have_their_own_shape_and_margin():
     from credential_process.cache import entry as entry_format
 
     loaded = options.Options("dev", "/dev/null", {}, dict(
-        {spec.name: spec.default for spec in options.SPECS}, role_arn=ROLE_FOR_UNITS, method="assume-role"))
+        {spec.attribute: spec.default for spec in options.SPECS}, role_arn=ROLE_FOR_UNITS, flow="assume-role"))
     now = time.time()
     token = entry_format.make_token_entry(loaded, "demo", {"token": "k8s-aws-v1.x", "expirationTimestamp": "t"},
                                           now + 840, 840)

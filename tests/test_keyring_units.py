@@ -131,7 +131,7 @@ def test_locked_is_needs_person_and_denied_is_config():
 
 # -- the keyring cache store --------------------------------------------------------------
 def sample_entry(profile="dev", source=("keyring", "work")):
-    return {"format": entry_format.FORMAT, "profile": profile, "method": "assume-role", "role_arn": "arn",
+    return {"format": entry_format.FORMAT, "profile": profile, "flow": "assume-role", "role_arn": "arn",
             "source": list(source), "created_at": 1.0, "expires_at": 4e9, "duration": 3600, "skew": 0,
             "credentials": {"AccessKeyId": "ASIAX", "SecretAccessKey": SECRET, "SessionToken": "T" * 300,
                             "Expiration": "2096-10-02T07:06:40Z"}}

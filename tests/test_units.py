@@ -38,7 +38,7 @@ def test_reads_prefixed_keys_and_flag_overrides(config):
            "credential_process_source_profile = base\ncredential_process_duration_seconds = 7200\n")
     opts = load()
     assert (opts.role_arn, opts.source_profile, opts.duration_seconds) == (ROLE, "base", 7200)
-    assert opts.method == "assume-role"
+    assert opts.flow == "assume-role"
     assert load({"duration_seconds": "900"}).duration_seconds == 900
 
 

@@ -64,7 +64,7 @@ def describe(store, entry, now):
     """The listing's row: metadata only, never anything from ``credentials``."""
     return {
         "profile": entry.get("profile"),
-        "flow": entry.get("method"),
+        "flow": entry_format.flow_of(entry),
         "role": entry.get("role_arn"),
         "expires_in_seconds": int(entry_format.remaining(entry, now)),
         "store": store.name,

@@ -10,8 +10,7 @@ themselves, for all three shells.
 import argparse
 import sys
 
-from credential_process import aws_config
-from credential_process import commands
+from credential_process import aws_config, commands, flow_table
 from credential_process.errors import ConfigError
 
 DESCRIPTION = (
@@ -121,6 +120,8 @@ def _walk(parser, words):
 def _values_of(action):
     if action.dest == "profile":
         return profile_names()
+    if action.dest == "opt_method":
+        return list(flow_table.NAMES)
     return list(action.choices or ())
 
 

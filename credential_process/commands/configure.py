@@ -9,6 +9,7 @@ from credential_process import inifile
 from credential_process import options as options_module
 from credential_process.commands import own_command
 from credential_process.errors import ConfigError, NeedsPersonError
+from credential_process.flow_table import SOURCE_KEYS
 
 DESCRIPTION = (
     "write or update a profile's section of the AWS config file: its credential_process line and "
@@ -38,8 +39,8 @@ def run(args):
     if not given:
         given = ask(current)
     # Setting one source of base credentials replaces the other.
-    replaced = [options_module.PREFIX + name for name in options_module.SOURCE_KEYS
-                if name not in given and any(source in given for source in options_module.SOURCE_KEYS)]
+    replaced = [options_module.PREFIX + name for name in SOURCE_KEYS
+                if name not in given and any(source in given for source in SOURCE_KEYS)]
     updates = {options_module.SPECS_BY_NAME[name].key: value for name, value in given.items()}
     updates["credential_process"] = command_line(profile)
     after = {key: value for key, value in current.items() if key not in replaced}

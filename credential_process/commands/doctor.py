@@ -7,10 +7,11 @@ import stat
 import sys
 
 from credential_process import aws_config
+from credential_process import flow_table
 from credential_process import options as options_module
 from credential_process.commands import TOOL_NAME
 from credential_process.errors import EXIT_CONFIG, ConfigError
-from credential_process.flows.assume_role import CHAINED_MAX_DURATION
+from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION, SOURCE_KEYS
 
 DESCRIPTION = (
     "check every profile served by credential-process (or one) and the cache folder; "
@@ -149,9 +150,9 @@ def _key_values(profile):
 
 def _source(profile):
     options = profile.options
-    if options is None or not _needs_base(options.method):
+    if options is None or not BY_NAME[options.flow].needs_base:
         return
-    if not any(getattr(options, name) for name in options_module.SOURCE_KEYS):
+    if not any(getattr(options, name) for name in SOURCE_KEYS):
         yield Finding(_where(profile), "names no base credentials to call STS with",
                       f"set {PREFIX}source_profile (a profile with credentials), {PREFIX}credential_source "
                       f"or {PREFIX}source_keyring")
@@ -189,7 +190,7 @@ def _short_session(profile):
 
 def _chained_role_duration(profile):
     options = profile.options
-    if (options is None or options.method != "assume-role" or not options.source_profile
+    if (options is None or options.flow != "assume-role" or not options.source_profile
             or (options.duration_seconds or 0) <= CHAINED_MAX_DURATION):
         return
     if _is_role_session(profile, options.source_profile):
@@ -258,14 +259,6 @@ def check_keyring(sections):
 
 
 # -- helpers ----------------------------------------------------------------------
-def _needs_base(method):
-    import importlib
-
-    from credential_process import flows
-
-    return importlib.import_module(f"credential_process.flows.{flows.MODULES[method]}").NEEDS_BASE
-
-
 def _is_role_session(profile, name):
     """Whether profile ``name``'s credentials are a role session (botocore's or ours)."""
     section = profile.profiles.get(name, {})
@@ -273,10 +266,8 @@ def _is_role_session(profile, name):
         return True
     if not any(key.startswith(PREFIX) for key in section):
         return False
-    from credential_process.flows import ASSUMED_ROLE_METHODS
-
     try:
-        return options_module.load(name, profiles=profile.profiles).method in ASSUMED_ROLE_METHODS
+        return options_module.load(name, profiles=profile.profiles).flow in ASSUMED_ROLE_FLOWS
     except ConfigError:
         return False  # reported with that profile
 
@@ -307,9 +298,8 @@ def _program_problem(program):
 
 def _value_fix(spec):
     if spec.name == "duration_seconds":
-        return (f"correct {spec.key}: STS allows 900 to 43200 seconds for roles (at most the role's "
-                "maximum session duration, 3600 when chained), 900 to 129600 for get-session-token "
-                "and get-federation-token")
+        return (f"correct {spec.key}: STS allows {flow_table.duration_ranges()} seconds (for roles at "
+                f"most the role's maximum session duration, {CHAINED_MAX_DURATION} when chained)")
     return f"correct {spec.key} ({spec.help})"
 
 

@@ -220,7 +220,7 @@ def _profile_settings(profile):
     from credential_process import aws_config, options
 
     if not profile:
-        defaults = {spec.name: spec.default for spec in options.SPECS}
+        defaults = {spec.attribute: spec.default for spec in options.SPECS}
         return options.Options(None, aws_config.config_path(), {}, defaults)
     return options.load(profile)
 

@@ -3,7 +3,7 @@
 import json
 import sys
 
-from credential_process.cache.entry import remaining
+from credential_process.cache.entry import flow_of, remaining
 from credential_process.commands import _profile
 from credential_process.output import time_left
 
@@ -26,7 +26,7 @@ def run(args):
         "Account": identity["Account"],
         "Arn": identity["Arn"],
         "UserId": identity["UserId"],
-        "Flow": entry.get("method"),
+        "Flow": flow_of(entry),
         "Expiration": entry["credentials"]["Expiration"],
         "ExpiresInSeconds": seconds,
     }

@@ -1,51 +1,41 @@
 """The STS flows, one module each, behind one small interface.
 
-A flow module has ``NEEDS_BASE`` (whether it signs its call with base
-credentials) and ``fetch(options, base)``, which returns a new cache entry.
+What a flow is (its keys, durations, whether it needs base credentials) is
+its row in flow_table.py; its module has ``fetch(options, base)``, which
+returns a new cache entry (``base`` is None for flows that need none).
 """
 
 import importlib
 import sys
 
-from credential_process import sts
+from credential_process import flow_table, sts
 from credential_process.cache.entry import make_entry
 from credential_process.errors import AwsError, ConfigError
 from credential_process.output import utc_timestamp
-
-MODULES = {
-    "assume-role": "assume_role",
-    "get-session-token": "get_session_token",
-    "assume-role-with-saml": "assume_role_with_saml",
-    "assume-role-with-web-identity": "assume_role_with_web_identity",
-    "get-federation-token": "get_federation_token",
-}
-# Flows whose credentials are a role session: AssumeRole signed with them is role chaining.
-ASSUMED_ROLE_METHODS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
-
 
 def run(options, chain, resolve_profile):
     """A fresh entry for ``options`` from the flow it names."""
     from credential_process.sources import base_credentials
 
-    flow = flow_module(options)
-    base = base_credentials(options, chain, resolve_profile) if flow.NEEDS_BASE else None
-    return flow.fetch(options, base)
+    row = flow_table.BY_NAME[options.flow]
+    base = base_credentials(options, chain, resolve_profile) if row.needs_base else None
+    return flow_module(options).fetch(options, base)
 
 
 def flow_module(options):
-    return importlib.import_module(f"credential_process.flows.{MODULES[options.method]}")
+    return importlib.import_module(flow_table.BY_NAME[options.flow].module_path)
 
 
 def can_refresh_unattended(options):
     """Whether a new session can be had with nobody at the keyboard (for the
     background refresh).  A flow that may need a person (an MFA code, a SAML
-    login) defines ``can_refresh_unattended(options)`` and answers True only
-    when its material is at hand; the others need not define it."""
-    answer = getattr(flow_module(options), "can_refresh_unattended", None)
-    return answer is None or bool(answer(options))
+    login) names in its row a function of its module that answers True only
+    when its material is at hand."""
+    check = flow_table.BY_NAME[options.flow].unattended_check
+    return check is None or bool(getattr(flow_module(options), check)(options))
 
 
-def session_entry(options, sts_credentials, skew, duration, account_id=None, method=None):
+def session_entry(options, sts_credentials, skew, duration, account_id=None, flow=None):
     """A cache entry from the ``Credentials`` member of an STS response."""
     expires_at = sts_credentials["Expiration"].timestamp()
     credentials = {
@@ -56,7 +46,7 @@ def session_entry(options, sts_credentials, skew, duration, account_id=None, met
     }
     if account_id:
         credentials["AccountId"] = account_id
-    return make_entry(options, credentials, expires_at, duration, skew, method)
+    return make_entry(options, credentials, expires_at, duration, skew, flow)
 
 
 def account_of(arn):

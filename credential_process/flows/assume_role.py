@@ -17,13 +17,10 @@ import socket
 
 from credential_process import sts
 from credential_process.errors import AwsError
-from credential_process.flows import (
-    ASSUMED_ROLE_METHODS, account_of, call_with_mfa, notice, policy_params, session_entry, tag_params,
-)
+from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION
+from credential_process.flows import account_of, call_with_mfa, notice, policy_params, session_entry, tag_params
 
-NEEDS_BASE = True
-DEFAULT_DURATION = 3600
-CHAINED_MAX_DURATION = 3600
+DEFAULT_DURATION = BY_NAME["assume-role"].default_duration
 
 
 def fetch(options, base):
@@ -37,8 +34,8 @@ def fetch(options, base):
         else:
             from credential_process.flows.get_session_token import mfa_session
 
-            signing = dict(mfa_session(options, base)["credentials"], method="get-session-token")
-    if signing.get("method") in ASSUMED_ROLE_METHODS:
+            signing = dict(mfa_session(options, base)["credentials"], flow="get-session-token")
+    if signing.get("flow") in ASSUMED_ROLE_FLOWS:
         params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
     response, skew = _assume_role(options, signing, params)
     account = account_of(response["AssumedRoleUser"]["Arn"])
@@ -68,7 +65,7 @@ def _assume_role(options, signing, params):
         return call_with_mfa(client, "AssumeRole", options.mfa_serial, **params)
     except AwsError as error:
         # Temporary base credentials from elsewhere: only STS knows whether they are a role session.
-        unknown_base = signing.get("method") is None and signing.get("SessionToken")
+        unknown_base = signing.get("flow") is None and signing.get("SessionToken")
         if not (unknown_base and _is_chaining_limit(error) and params["DurationSeconds"] > CHAINED_MAX_DURATION):
             raise
     params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])

@@ -12,10 +12,10 @@ import copy
 
 from credential_process import sts
 from credential_process.cache import entry as entry_format
+from credential_process.flow_table import BY_NAME
 from credential_process.flows import call_with_mfa, require_long_term, session_entry
 
-NEEDS_BASE = True
-DEFAULT_DURATION = 3600
+DEFAULT_DURATION = BY_NAME["get-session-token"].default_duration
 DEFAULT_MFA_DURATION = 43200
 
 
@@ -64,6 +64,6 @@ def _as_mfa_session(options):
     """The options as the MFA session's entry and lock messages should name it."""
     labelled = copy.copy(options)
     labelled.profile = f"MFA session of {options.mfa_serial}"
-    labelled.method = "get-session-token"
+    labelled.flow = "get-session-token"
     labelled.role_arn = None
     return labelled

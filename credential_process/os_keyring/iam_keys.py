@@ -109,7 +109,7 @@ def base_credentials(name):
         raise ConfigError(f"no keys named {name!r} in the keyring ({keyring_backend.backend_name()}): "
                           f"store them with 'credential-process keys add {name}'")
     return {"AccessKeyId": record["AccessKeyId"], "SecretAccessKey": record["SecretAccessKey"],
-            "SessionToken": None, "method": None}
+            "SessionToken": None, "flow": None}
 
 
 def listing():
