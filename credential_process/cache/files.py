@@ -18,6 +18,7 @@ import stat
 import time
 
 from credential_process.cache import entry as entry_format
+from credential_process.cache.store import Store
 from credential_process.private_files import (  # noqa: F401 (cache/requests.py imports them from here)
     NOFOLLOW, TEMP_PREFIX, UnsafeFolder, check_private_folder, ensure_private_folder, read_private_file,
     remove_old_files, warn, write_private_file,
@@ -45,7 +46,7 @@ def default_folder():
     )
 
 
-class FileStore:
+class FileStore(Store):
     name = "file"
 
     def __init__(self, folder=None):

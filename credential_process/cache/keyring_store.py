@@ -18,6 +18,7 @@ import json
 
 from credential_process.os_keyring import backend as keyring_backend
 from credential_process.cache.files import FileStore, parse_json
+from credential_process.cache.store import Store
 from credential_process.private_files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.os_keyring.name_index import NameIndex
@@ -25,7 +26,7 @@ from credential_process.os_keyring.name_index import NameIndex
 INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
 
 
-class KeyringStore:
+class KeyringStore(Store):
     name = "keyring"
 
     def __init__(self, folder=None):
