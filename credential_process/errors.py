@@ -20,6 +20,19 @@ class AwsError(CredentialProcessError):
     exit_code = EXIT_AWS
 
 
+class RefusedError(AwsError):
+    """An AWS API answered with an error: what it said, with its parts kept
+    apart, for flows that react to one kind of refusal (a rejected MFA code,
+    the role chaining limit)."""
+
+    def __init__(self, service, operation, code, message):
+        self.service = service
+        self.operation = operation
+        self.code = code or "Error"
+        self.message = message or ""
+        super().__init__(f"{service} {operation} refused: {self.code}: {self.message}".rstrip(": "))
+
+
 class ConfigError(CredentialProcessError):
     """The configuration or the command line is wrong."""
 

@@ -61,8 +61,7 @@ def _refresh_wanted(store, key, options, entry):
         return False
     if not entry_format.refresh_due(entry, options):
         return False
-    claim = getattr(store, "claim_refresh", None)  # a store without it: no background refresh
-    return claim is not None and claim(key, REFRESH_RETRY_SECONDS)
+    return store.claim_refresh(key, REFRESH_RETRY_SECONDS)
 
 
 def start_background_refresh(options, chain, store, key):

@@ -18,7 +18,7 @@ import botocore.session
 from botocore import UNSIGNED, xform_name
 
 from credential_process import __version__
-from credential_process.errors import AwsError, ConfigError
+from credential_process.errors import AwsError, ConfigError, RefusedError
 
 CONNECT_TIMEOUT = 3
 READ_TIMEOUT = 9
@@ -70,14 +70,7 @@ def call(sts_client, operation, **params):
         response = method(**params)
     except botocore.exceptions.ClientError as error:
         details = error.response.get("Error", {})
-        refused = AwsError(
-            f"{_service(sts_client)} {operation} refused: "
-            f"{details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
-        )
-        # For flows that react to one kind of refusal (a rejected MFA code, the role chaining limit).
-        refused.code = details.get("Code")
-        refused.aws_message = details.get("Message", "")
-        raise refused from None
+        raise RefusedError(_service(sts_client), operation, details.get("Code"), details.get("Message")) from None
     except (botocore.exceptions.EndpointConnectionError,
             botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError) as error:

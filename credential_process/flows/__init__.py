@@ -10,7 +10,7 @@ import sys
 
 from credential_process import flow_table, sts
 from credential_process.cache.entry import make_entry
-from credential_process.errors import AwsError, ConfigError
+from credential_process.errors import AwsError, ConfigError, RefusedError
 from credential_process.output import utc_timestamp
 
 def run(options, chain, resolve_profile):
@@ -69,11 +69,10 @@ def call_with_mfa(sts_client, operation, serial, **params):
     """``sts.call``, reporting a rejected MFA code as such."""
     try:
         return sts.call(sts_client, operation, **params)
-    except AwsError as error:
-        if getattr(error, "code", None) == "AccessDenied" and "multifactorauthentication" in (
-                getattr(error, "aws_message", "") or "").lower():
+    except RefusedError as error:
+        if error.code == "AccessDenied" and "multifactorauthentication" in error.message.lower():
             raise AwsError(
-                f"the MFA code for {serial} was rejected ({operation}: {error.aws_message}); "
+                f"the MFA code for {serial} was rejected ({operation}: {error.message}); "
                 "nothing was cached: try again with the next code"
             ) from None
         raise

@@ -16,7 +16,7 @@ import re
 import socket
 
 from credential_process import sts
-from credential_process.errors import AwsError
+from credential_process.errors import RefusedError
 from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION
 from credential_process.flows import account_of, call_with_mfa, notice, policy_params, session_entry, tag_params
 
@@ -63,7 +63,7 @@ def _assume_role(options, signing, params):
     client = sts.client(options, signing)
     try:
         return call_with_mfa(client, "AssumeRole", options.mfa_serial, **params)
-    except AwsError as error:
+    except RefusedError as error:
         # Temporary base credentials from elsewhere: only STS knows whether they are a role session.
         unknown_base = signing.get("flow") is None and signing.get("SessionToken")
         if not (unknown_base and _is_chaining_limit(error) and params["DurationSeconds"] > CHAINED_MAX_DURATION):
@@ -82,8 +82,7 @@ def _chained_duration(options, asked):
 
 
 def _is_chaining_limit(error):
-    return getattr(error, "code", None) == "ValidationError" and "chaining" in (
-        getattr(error, "aws_message", "") or "").lower()
+    return error.code == "ValidationError" and "chaining" in error.message.lower()
 
 
 def default_session_name():
