@@ -10,6 +10,7 @@ gives the same namespace argparse would (tests/test_hot_path.py checks it).
 import sys
 from types import SimpleNamespace
 
+from credential_process import stderr
 from credential_process.commands import COMMANDS, DEFAULT_COMMAND, build_parser
 from credential_process.errors import EXIT_AWS, CredentialProcessError, one_line, redact
 
@@ -48,7 +49,7 @@ def _fail(error, code, debug):
     if debug:
         import traceback
 
-        sys.stderr.write(redact(traceback.format_exc()))
+        stderr.write(redact(traceback.format_exc()))
     message = one_line(error) or type(error).__name__
-    sys.stderr.write(f"credential-process: {redact(message)}\n")
+    stderr.notice(redact(message))
     return code

@@ -11,12 +11,12 @@ answers only requests that carry its random token.
 import hmac
 import json
 import secrets
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from credential_process.errors import CredentialProcessError, one_line, redact
+from credential_process.stderr import notice
 
 HOST = "127.0.0.1"
 PATH = "/credentials"
@@ -85,7 +85,7 @@ def _handler(server):
                 body = server.answer()
             except CredentialProcessError as error:
                 message = redact(one_line(error))
-                sys.stderr.write(f"credential-process: exec --server: {message}\n")
+                notice(f"exec --server: {message}")
                 return self._reply(500, {"Code": type(error).__name__, "Message": message})
             self._send(200, body)
 

@@ -11,17 +11,13 @@ cache-hit path reads through it.
 
 import os
 import stat
-import sys
 import time
 
+from credential_process.stderr import warn
 NOFOLLOW = getattr(os, "ONOFOLLOW", 0)
 POSIX = os.name == "posix"
 TEMP_PREFIX = ".tmp-"
 MAX_FILE_BYTES = 1024 * 1024
-
-
-def warn(message):
-    sys.stderr.write(f"credential-process: warning: {message}\n")
 
 
 class UnsafeFolder(Exception):

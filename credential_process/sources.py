@@ -14,13 +14,11 @@ import shlex
 import botocore.credentials
 import botocore.exceptions
 
-from credential_process import aws_config
+from credential_process import TOOL_NAME, aws_config
 from credential_process import options as options_module
 from credential_process.cache import entry as entry_format
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError, one_line, redact
 from credential_process.markers import CHAIN_VARIABLE
-
-TOOL_NAME = "credential-process"
 
 
 def check_source_chain(profiles, options):

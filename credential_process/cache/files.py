@@ -21,8 +21,9 @@ from credential_process.cache import entry as entry_format
 from credential_process.cache.store import Store
 from credential_process.private_files import (  # noqa: F401 (cache/requests.py imports them from here)
     NOFOLLOW, TEMP_PREFIX, UnsafeFolder, check_private_folder, ensure_private_folder, read_private_file,
-    remove_old_files, warn, write_private_file,
+    remove_old_files, write_private_file,
 )
+from credential_process.stderr import warn
 
 _STALE_TEMP_SECONDS = 60
 

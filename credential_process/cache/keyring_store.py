@@ -19,7 +19,7 @@ import json
 from credential_process.os_keyring import backend as keyring_backend
 from credential_process.cache.files import FileStore, parse_json
 from credential_process.cache.store import Store
-from credential_process.private_files import warn
+from credential_process.stderr import warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.os_keyring.name_index import NameIndex
 

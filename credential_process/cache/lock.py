@@ -10,7 +10,8 @@ import os
 
 import filelock
 
-from credential_process.private_files import UnsafeFolder, ensure_private_folder, warn
+from credential_process.private_files import UnsafeFolder, ensure_private_folder
+from credential_process.stderr import warn
 from credential_process.errors import AwsError
 
 

@@ -5,10 +5,8 @@
 import os
 import sys
 
-from credential_process import __version__
+from credential_process import TOOL_NAME, __version__
 from credential_process.errors import EXIT_CONFIG
-
-TOOL_NAME = "credential-process"
 
 
 def own_command():
@@ -76,6 +74,6 @@ def _new_parser(**kwargs):
         """Usage errors as one line and exit 2, like every other configuration error."""
 
         def error(self, message):
-            self.exit(EXIT_CONFIG, f"credential-process: {message} (see --help)\n")
+            self.exit(EXIT_CONFIG, f"{TOOL_NAME}: {message} (see --help)\n")
 
     return Parser(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)

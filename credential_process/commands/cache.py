@@ -8,9 +8,9 @@ import time
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
-from credential_process.private_files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
 from credential_process.output import time_left
+from credential_process.stderr import notice, warn
 
 DESCRIPTION = "list the cached sessions, or clear them (cache list | cache clear --profile P | --all)"
 # Every store a profile can choose that keeps something (open_store's kinds).
@@ -79,7 +79,7 @@ def list_entries(as_json):
         sys.stdout.write(json.dumps(rows) + "\n")
         return 0
     if not rows:
-        sys.stderr.write("credential-process: no cached sessions\n")
+        notice("no cached sessions")
         return 0
     table = [("PROFILE", "FLOW", "ROLE", "EXPIRES IN", "STORE")] + [
         (str(row["profile"]), row["flow"] or "-", row["role"] or "-",
@@ -101,7 +101,7 @@ def clear(profile, everything):
     if everything:
         _clear_file_folder()
     what = "every profile" if everything else f"profile {profile!r}"
-    sys.stderr.write(f"credential-process: removed {removed} cached session(s) of {what}\n")
+    notice(f"removed {removed} cached session(s) of {what}")
     return 0
 
 

@@ -5,7 +5,7 @@ import shlex
 import sys
 
 from credential_process import aws_config
-from credential_process import inifile
+from credential_process import inifile, stderr
 from credential_process import options as options_module
 from credential_process.commands import own_command
 from credential_process.errors import ConfigError, NeedsPersonError
@@ -79,8 +79,7 @@ def ask(current):
 def _ask_one(spec, current):
     shown = f" [{current}]" if current else ""
     while True:
-        sys.stderr.write(f"{spec.key} ({spec.help}){shown}: ")
-        sys.stderr.flush()
+        stderr.write(f"{spec.key} ({spec.help}){shown}: ")
         line = sys.stdin.readline()
         if not line:
             raise ConfigError("no answer (end of input): nothing written")
@@ -90,7 +89,7 @@ def _ask_one(spec, current):
         try:
             spec.parse(answer, spec.key)
         except ConfigError as error:
-            sys.stderr.write(f"  {error}\n")
+            stderr.write(f"  {error}\n")
             continue
         return answer
 

@@ -9,7 +9,7 @@ import sys
 from credential_process import aws_config
 from credential_process import flow_table
 from credential_process import options as options_module
-from credential_process.commands import TOOL_NAME
+from credential_process import TOOL_NAME
 from credential_process.errors import EXIT_CONFIG, ConfigError
 from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION, SOURCE_KEYS
 

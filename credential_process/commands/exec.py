@@ -4,16 +4,15 @@ import argparse
 import os
 import signal
 import subprocess
-import sys
 
 from credential_process import aws_config
 from credential_process import options as options_module
-from credential_process.private_files import warn
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
 from credential_process.markers import CHAIN_VARIABLE
 from credential_process.output import container_json, environment_variables
 from credential_process.resolver import get_entry
+from credential_process.stderr import notice, warn
 
 DESCRIPTION = (
     "run COMMAND with the profile's credentials in its environment:\n"
@@ -125,7 +124,7 @@ def run_child(command, env):
             child = subprocess.Popen(command, env=env)
         except OSError as error:
             # The shells' codes: 127 not found, 126 found but not runnable.
-            sys.stderr.write(f"credential-process: cannot run {command[0]}: {error.strerror}\n")
+            notice(f"cannot run {command[0]}: {error.strerror}")
             return 127 if isinstance(error, FileNotFoundError) else 126
         for signum in pending:
             child.send_signal(signum)

@@ -3,10 +3,10 @@
 import getpass
 import io
 import os
-import sys
 import time
 
 from credential_process.errors import AwsError, ConfigError, CredentialProcessError, NeedsPersonError
+from credential_process.stderr import notice
 
 DESCRIPTION = (
     "keep long-term IAM keys in the OS keyring (add, list, remove, import, rotate); "
@@ -271,11 +271,11 @@ def _undo_new_key(iam_client, access_key_id, user, cause):
     try:
         sts.call(iam_client, "DeleteAccessKey", AccessKeyId=access_key_id, **user)
     except AwsError as error:
-        sys.stderr.write(f"credential-process: the new key {access_key_id} could not be deleted either "
-                         f"({error}); delete it yourself: aws iam delete-access-key --access-key-id {access_key_id}\n")
+        notice(f"the new key {access_key_id} could not be deleted either "
+               f"({error}); delete it yourself: aws iam delete-access-key --access-key-id {access_key_id}")
         return
-    sys.stderr.write(f"credential-process: rotation undone: the new key {access_key_id} was deleted "
-                     f"after: {cause}; the stored key is unchanged\n")
+    notice(f"rotation undone: the new key {access_key_id} was deleted "
+           f"after: {cause}; the stored key is unchanged")
 
 
 # -- cached sessions ----------------------------------------------------------------------

@@ -6,7 +6,6 @@ returns a new cache entry (``base`` is None for flows that need none).
 """
 
 import importlib
-import sys
 
 from credential_process import flow_table, sts
 from credential_process.cache.entry import make_entry
@@ -76,11 +75,6 @@ def call_with_mfa(sts_client, operation, serial, **params):
                 "nothing was cached: try again with the next code"
             ) from None
         raise
-
-
-def notice(message):
-    """A remark on stderr (the SDK shows it only on failure; a terminal user sees it)."""
-    sys.stderr.write(f"credential-process: {message}\n")
 
 
 def tag_params(options):

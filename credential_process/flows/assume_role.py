@@ -18,7 +18,8 @@ import socket
 from credential_process import sts
 from credential_process.errors import RefusedError
 from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION
-from credential_process.flows import account_of, call_with_mfa, notice, policy_params, session_entry, tag_params
+from credential_process.flows import account_of, call_with_mfa, policy_params, session_entry, tag_params
+from credential_process.stderr import notice
 
 DEFAULT_DURATION = BY_NAME["assume-role"].default_duration
 
