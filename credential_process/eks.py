@@ -20,7 +20,7 @@ import time
 from credential_process import options as options_module
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
-from credential_process.errors import ConfigError
+from credential_process.errors import ConfigError, one_line
 from credential_process.output import utc_timestamp
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -187,7 +187,7 @@ def _read_kubeconfig(path, yaml):
     except FileNotFoundError:
         document = None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read the kubeconfig {path}: {' '.join(str(error).split())}") from None
+        raise ConfigError(f"cannot read the kubeconfig {path}: {one_line(error)}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):

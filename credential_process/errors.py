@@ -4,7 +4,6 @@
 3 a person is needed but cannot be asked.
 """
 
-EXIT_OK = 0
 EXIT_AWS = 1
 EXIT_CONFIG = 2
 EXIT_NEEDS_PERSON = 3

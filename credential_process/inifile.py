@@ -39,15 +39,6 @@ class _Section:
         return max([end for _start, end in self.keys.values()], default=self.header + 1)
 
 
-def set_keys(path, section, mapping):
-    """Set ``mapping``'s keys in ``[section]`` of ``path`` (added if absent).
-
-    Existing keys are replaced in place; new keys go after the section's last
-    key.  Returns the backup's path (None when the file did not exist).
-    """
-    return update_section(path, section, mapping)
-
-
 def remove_keys(path, section, names):
     """Remove ``names`` from ``[section]``; the header too when no key is left.
 
@@ -57,7 +48,12 @@ def remove_keys(path, section, names):
 
 
 def update_section(path, section, mapping=None, remove=()):
-    """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write."""
+    """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write.
+
+    Existing keys are replaced in place; new keys go after the section's last
+    key, in a section added at the end if absent.  Returns the backup's path
+    (None when the file did not exist or nothing changed).
+    """
     section = _normal_name(section)
     mapping = mapping or {}
     for key, value in mapping.items():

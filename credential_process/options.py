@@ -78,7 +78,7 @@ def _name(low, high):
 
 
 _MFA_SERIAL = re.compile(r"^[\w+=/:,.@-]{9,256}$")
-_MFA_CODE = re.compile(r"^\d{6}$")
+MFA_CODE = re.compile(r"^\d{6}$")  # what every MFA device shows
 
 
 def _mfa_serial(value, key):
@@ -88,7 +88,7 @@ def _mfa_serial(value, key):
 
 
 def _mfa_code(value, key):
-    if not _MFA_CODE.match(value):
+    if not MFA_CODE.match(value):
         raise ConfigError(f"{key} must be the 6 digits the MFA device shows")
     return value
 

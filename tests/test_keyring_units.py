@@ -192,16 +192,16 @@ def test_remove_keys_touches_nothing_else(tmp_path):
     assert inifile.remove_keys(str(path), "b", ["aws_access_key_id"]) is None  # nothing left to do
 
 
-def test_set_keys_in_place_appended_and_in_a_new_section(tmp_path):
+def test_update_section_in_place_appended_and_in_a_new_section(tmp_path):
     path = tmp_path / "config"
     path.write_bytes(b"[profile dev]\r\nregion = a\r\n# end of dev\r\n\r\n[default]\r\nregion = b")
-    inifile.set_keys(str(path), "profile  dev", {"region": "c", "output": "json"})
-    inifile.set_keys(str(path), "default", {"x": "1"})
-    inifile.set_keys(str(path), "profile new", {"y": "2"})
+    inifile.update_section(str(path), "profile  dev", {"region": "c", "output": "json"})
+    inifile.update_section(str(path), "default", {"x": "1"})
+    inifile.update_section(str(path), "profile new", {"y": "2"})
     assert path.read_bytes() == (b"[profile dev]\r\nregion = c\r\noutput = json\r\n# end of dev\r\n\r\n"
                                  b"[default]\r\nregion = b\r\nx = 1\r\n\r\n[profile new]\r\ny = 2\r\n")
     fresh = tmp_path / "sub" / "new"
-    assert inifile.set_keys(str(fresh), "default", {"k": "v"}) is None
+    assert inifile.update_section(str(fresh), "default", {"k": "v"}) is None
     assert fresh.read_text() == "[default]\nk = v\n"
 # inifile's general properties are tested in test_configure.py.
 

@@ -61,7 +61,7 @@ def build_parser(command):
 
 
 def _epilog(command):
-    if command != DEFAULT_COMMAND or not COMMANDS:
+    if command != DEFAULT_COMMAND:
         return EPILOG
     listed = "\n".join(f"  {name:<12} {text}" for name, text in COMMANDS.items())
     return f"commands:\n{listed}\n\n{EPILOG}"

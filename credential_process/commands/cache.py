@@ -44,8 +44,7 @@ def stores():
         except (CredentialProcessError, ImportError, OSError) as error:
             warn(f"the {kind} store cannot be opened: {error}")
             continue
-        if store.name == kind:  # open_store falls back to the file store for unknown kinds
-            yield store
+        yield store
 
 
 def cached_entries():

@@ -1,7 +1,6 @@
 """``keys``: long-term IAM keys kept in the OS keyring instead of ~/.aws/credentials."""
 
 import getpass
-import io
 import os
 import time
 
@@ -91,32 +90,33 @@ def config_hint(name):
 
 def _ask_for_keys():
     """The key ID (shown as typed) and the secret (hidden), from the terminal only."""
-    tty = _open_terminal("keys add needs a terminal to ask for the keys; "
-                         "in scripts use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-    with tty:
-        tty.write("AWS access key ID: ")
-        tty.flush()
-        access_key_id = tty.readline().strip()
+    access_key_id = _ask_terminal("AWS access key ID: ", "keys add needs a terminal to ask for the keys; "
+                                  "in scripts use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
     # getpass reads /dev/tty itself (the console on Windows) with echo off.
     secret = getpass.getpass("AWS secret access key (not shown): ")
     return access_key_id, secret.strip()
 
 
-def _open_terminal(why):
-    """The controlling terminal as a text stream (unbuffered: a tty cannot seek)."""
+def _ask_terminal(question, why):
+    """The line typed on the controlling terminal; NeedsPersonError(why) without one."""
+    from credential_process.helper_command import open_terminal
+
+    terminal = open_terminal()
+    if terminal is None:
+        raise NeedsPersonError(why)
+    reader, writer = terminal
     try:
-        raw = io.FileIO("CONIN$" if os.name == "nt" else "/dev/tty", "r+")
-    except OSError:
-        raise NeedsPersonError(why) from None
-    return io.TextIOWrapper(raw, encoding="utf-8", line_buffering=True)
+        writer.write(question)
+        writer.flush()
+        return reader.readline().strip()
+    finally:
+        reader.close()
+        writer.close()
 
 
 def _confirm(question):
-    tty = _open_terminal("no terminal to confirm on: pass --yes")
-    with tty:
-        tty.write(f"{question} [y/N] ")
-        tty.flush()
-        return tty.readline().strip().lower() in ("y", "yes")
+    answer = _ask_terminal(f"{question} [y/N] ", "no terminal to confirm on: pass --yes")
+    return answer.lower() in ("y", "yes")
 
 
 def _list(args):
