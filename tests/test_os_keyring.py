@@ -203,5 +203,5 @@ def test_update_section_in_place_appended_and_in_a_new_section(tmp_path):
     fresh = tmp_path / "sub" / "new"
     assert inifile.update_section(str(fresh), "default", {"k": "v"}) is None
     assert fresh.read_text() == "[default]\nk = v\n"
-# inifile's general properties are tested in test_configure.py.
+# inifile's general properties are tested in test_commands_configure.py.
 
