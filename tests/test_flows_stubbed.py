@@ -13,6 +13,7 @@ from botocore.stub import ANY, Stubber
 
 from credential_process import flow_table, flows, options, resolver, sts
 from credential_process.errors import AwsError, ConfigError, RefusedError
+from credential_process.flows.assume_role import default_session_name
 
 ROLE = "arn:aws:iam::123456789012:role/dev"
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
@@ -172,3 +173,10 @@ def test_a_chained_profile_resolves_its_source_in_process(world):
     # The outer call was signed with the source's session, which the cache now holds too.
     assert world.signed_with == [LONG_TERM["AccessKeyId"], "ASIAEXAMPLEEXAMPLE01"]
     assert resolver.get_entry(options.load("src"))["role_arn"] == ROLE
+
+
+def test_default_session_name_is_valid_for_sts():
+    name = default_session_name()
+    assert 2 <= len(name) <= 64
+    assert all(char.isalnum() or char in "_+=,.@-" for char in name)
+    assert default_session_name() == name

@@ -10,11 +10,11 @@ import keyring.errors
 import pytest
 
 from credential_process import inifile, options
-from credential_process.os_keyring import backend as keyring_backend
-from credential_process.os_keyring import iam_keys
 from credential_process.cache import entry as entry_format
 from credential_process.cache.keyring_store import KeyringStore
 from credential_process.errors import ConfigError, NeedsPersonError, redact
+from credential_process.os_keyring import backend as keyring_backend
+from credential_process.os_keyring import iam_keys
 from support.keyring_backends import MemoryKeyring
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -205,3 +205,8 @@ def test_update_section_in_place_appended_and_in_a_new_section(tmp_path):
     assert fresh.read_text() == "[default]\nk = v\n"
 # inifile's general properties are tested in test_commands_configure.py.
 
+
+def test_redact_hides_secret_shaped_text():
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert secret not in redact(f"bad key {secret} here")
+    assert "AKIAIOSFODNN7EXAMPLE" in redact("key AKIAIOSFODNN7EXAMPLE")
