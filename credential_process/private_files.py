@@ -14,7 +14,7 @@ import stat
 import time
 
 from credential_process.stderr import warn
-NOFOLLOW = getattr(os, "ONOFOLLOW", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 POSIX = os.name == "posix"
 TEMP_PREFIX = ".tmp-"
 MAX_FILE_BYTES = 1024 * 1024

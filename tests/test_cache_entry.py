@@ -4,28 +4,8 @@ import time
 
 import pytest
 
-from credential_process import options
 from credential_process.cache import entry as entry_format
-
-ROLE = "arn:aws:iam::123456789012:role/Dev"
-
-
-@pytest.fixture
-def config(tmp_path, monkeypatch):
-    path = tmp_path / "config"
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL_STS"):
-        monkeypatch.delenv(name, raising=False)
-
-    def write(text):
-        path.write_text(text)
-        return path
-
-    return write
-
-
-def load(flags=None, name="dev"):
-    return options.load(name, flags)
+from test_options import ROLE, config, load  # noqa: F401 (config is a fixture)
 
 
 def test_cache_key_changes_with_answer_inputs_only(config, monkeypatch):
