@@ -152,7 +152,7 @@ def make_token_entry(options, cluster, token, expires_at, duration, role_arn=Non
 
 
 def flow_of(entry):
-    """The flow that made an entry; entries written before 0.2 call it "method"."""
+    """The flow that made an entry; entries written by earlier versions call it "method"."""
     return entry.get("flow", entry.get("method"))
 
 
