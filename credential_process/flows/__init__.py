@@ -12,6 +12,7 @@ from credential_process.cache.entry import make_entry
 from credential_process.errors import AwsError, ConfigError, RefusedError
 from credential_process.output import utc_timestamp
 
+
 def run(options, chain, resolve_profile):
     """A fresh entry for ``options`` from the flow it names."""
     from credential_process.sources import base_credentials
