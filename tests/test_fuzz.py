@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from credential_process.options import SPECS
 from support.tools import TOOL, HomeDir
 
+pytestmark = pytest.mark.e2e  # every example runs the installed command
+
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # the base profile's secret key
 BASE = f"[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {SECRET}\n"
 ROLE = "arn:aws:iam::123456789012:role/fuzz"
