@@ -16,12 +16,12 @@ session with its token, so this store refuses to open there.
 
 import json
 
-from credential_process.os_keyring import backend as keyring_backend
 from credential_process.cache.files import FileStore, parse_json
 from credential_process.cache.store import Store
-from credential_process.stderr import warn
 from credential_process.errors import ConfigError, CredentialProcessError
+from credential_process.os_keyring import backend as keyring_backend
 from credential_process.os_keyring.name_index import NameIndex
+from credential_process.stderr import warn
 
 INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
 

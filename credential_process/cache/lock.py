@@ -10,9 +10,9 @@ import os
 
 import filelock
 
+from credential_process.errors import AwsError
 from credential_process.private_files import UnsafeFolder, ensure_private_folder
 from credential_process.stderr import warn
-from credential_process.errors import AwsError
 
 
 @contextlib.contextmanager

@@ -12,8 +12,8 @@ import os
 import re
 import time
 
-from credential_process.os_keyring import backend as keyring_backend
 from credential_process.errors import ConfigError
+from credential_process.os_keyring import backend as keyring_backend
 from credential_process.os_keyring.name_index import NameIndex
 from credential_process.output import utc_timestamp
 
