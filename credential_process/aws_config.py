@@ -47,4 +47,12 @@ def section_name(profile):
 
 
 def resolve_profile_name(requested):
+    """--profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default.
+
+    An empty --profile is a mistake (a variable that expanded to nothing), not
+    a request for the default profile.  An empty AWS_PROFILE counts as unset,
+    as the Go and JS SDKs read it (botocore refuses it before it would run us)."""
+    if requested is not None and not requested.strip():
+        raise ConfigError("--profile is empty: name the profile to serve (or leave --profile out for "
+                          "$AWS_PROFILE, else default)")
     return requested or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"

@@ -4,8 +4,9 @@ A token is what ``aws eks get-token`` and aws-iam-authenticator make: a
 presigned STS GetCallerIdentity URL, with the cluster's name signed in as the
 ``x-k8s-aws-id`` header, base64url-encoded behind ``k8s-aws-v1.``.  The API
 server's authenticator replays it to STS and accepts it for 15 minutes after
-its X-Amz-Date; we say it expires after 14 and cache it, because kubectl keeps
-nothing between runs and would otherwise sign (and maybe call STS) every time.
+its X-Amz-Date; we say it expires after 14 (or when the credentials that signed
+it do, if sooner) and cache it, because kubectl keeps nothing between runs and
+would otherwise sign (and maybe call STS) every time.
 
 The token path down to a cache hit imports only the standard library;
 botocore is imported to sign, PyYAML only to write a kubeconfig.
@@ -72,31 +73,39 @@ def exec_api_version(environ=None):
 
 
 def _new_token_entry(options, cluster, role_arn):
-    credentials = signing_credentials(options, role_arn)
+    signer = signing_entry(options, role_arn)
     signed_at = time.time()  # no later than the URL's X-Amz-Date, so never past the real expiry
-    token = presigned_token(options, credentials, cluster)
-    expires_at = signed_at + TOKEN_LIFETIME
+    token = presigned_token(options, signer["credentials"], cluster)
+    # The authenticator replays the URL to STS, which refuses it once the
+    # signing credentials have expired, whatever the URL's own window says.
+    expires_at = min(signed_at + TOKEN_LIFETIME, credentials_end(signer))
     payload = {
         "token": token,
         "expirationTimestamp": utc_timestamp(expires_at),
     }
-    return entry_format.make_token_entry(options, cluster, payload, expires_at, TOKEN_LIFETIME, role_arn)
+    lifetime = max(expires_at - signed_at, 1)
+    return entry_format.make_token_entry(options, cluster, payload, expires_at, lifetime, role_arn)
 
 
-def signing_credentials(options, role_arn=None):
-    """The profile's credentials, or those of ``role_arn`` assumed with them (cached alike)."""
+def credentials_end(entry):
+    """When a credentials entry expires by the later of our clock and STS's, on our clock."""
+    return entry["expires_at"] - max(entry.get("skew", 0), 0)
+
+
+def signing_entry(options, role_arn=None):
+    """The profile's cache entry, or that of ``role_arn`` assumed with its credentials (cached alike)."""
     from credential_process.cache.single_flight import cached
     from credential_process.resolver import get_entry
 
     entry = get_entry(options)
     if not role_arn:
-        return entry["credentials"]
+        return entry
     from credential_process.flows import assume_role
 
     on_top = role_on_top(options, role_arn)
     base = dict(entry["credentials"], flow=entry_format.flow_of(entry))
     key = entry_format.cache_key(on_top, extra={"on_top_of": options.profile})
-    return cached(open_store(options.cache), key, on_top, lambda: assume_role.fetch(on_top, base))["credentials"]
+    return cached(open_store(options.cache), key, on_top, lambda: assume_role.fetch(on_top, base))
 
 
 def role_on_top(options, role_arn):

@@ -47,6 +47,24 @@ def remove_keys(path, section, names):
     return update_section(path, section, remove=names)
 
 
+def replace_key(path, sections, old, new, value):
+    """In each of ``sections`` that has key ``old``, its line (and continuation)
+    becomes ``new = value`` where it stands.  One backup, one write; returns
+    the backup's path, or None when nothing had to change."""
+    _check_key(new)
+    _check_value(new, value)
+    wanted = [_normal_name(section) for section in sections]
+
+    def change(lines, newline):
+        for section in wanted:
+            found = _sections(lines).get(section)
+            span = found.keys.get(old.lower()) if found else None
+            if span:
+                lines[span[0]:span[1]] = [_key_line(new, value, newline)]
+
+    return _edit(path, change)
+
+
 def update_section(path, section, mapping=None, remove=()):
     """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write.
 
@@ -54,16 +72,23 @@ def update_section(path, section, mapping=None, remove=()):
     key, in a section added at the end if absent.  Returns the backup's path
     (None when the file did not exist or nothing changed).
     """
-    section = _normal_name(section)
-    mapping = mapping or {}
-    for key, value in mapping.items():
-        _check_key(key)
-        _check_value(key, value)
+    return update_sections(path, {section: (mapping or {}, remove)})
+
+
+def update_sections(path, changes):
+    """``update_section`` for several sections at once, ``{section: (mapping,
+    remove)}``: one backup, one write."""
+    changes = [(_normal_name(section), mapping, remove) for section, (mapping, remove) in changes.items()]
+    for _section, mapping, _remove_names in changes:
+        for key, value in mapping.items():
+            _check_key(key)
+            _check_value(key, value)
 
     def change(lines, newline):
-        _remove(lines, section, remove)
-        if mapping:
-            _set(lines, newline, section, mapping)
+        for section, mapping, remove in changes:
+            _remove(lines, section, remove)
+            if mapping:
+                _set(lines, newline, section, mapping)
 
     return _edit(path, change)
 

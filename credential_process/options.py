@@ -116,6 +116,8 @@ def _policy_json(value, key):
         document = json.loads(value)
     except ValueError as error:
         raise ConfigError(f"{key} is not valid JSON: {error}") from None
+    except RecursionError:  # json's parser recurses per nesting level
+        raise ConfigError(f"{key} is nested too deeply to be a policy document") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{key} must be a JSON object (a policy document)")
     # Normalised so that formatting changes do not split the cache.

@@ -4,7 +4,9 @@ its SessionDuration and when it stops being valid.
 The assertion comes from an identity provider or a capture script, so it is
 parsed defensively: bounded in size, and refused outright when it carries a
 DOCTYPE or an ENTITY declaration (a SAMLResponse never does; entity expansion
-is how an XML document eats memory), before any XML parser sees it.  The
+is how an XML document eats memory).  The refusal is expat's own (handlers
+that stop the parse at the declaration), so it holds in every encoding expat
+reads, UTF-16 included, where a search of the bytes would see nothing.  The
 signature is not checked: STS does that.
 """
 
@@ -12,6 +14,7 @@ import base64
 import binascii
 import re
 import xml.etree.ElementTree as ElementTree
+from xml.parsers import expat
 from datetime import datetime, timezone
 
 from credential_process.errors import ConfigError
@@ -20,7 +23,6 @@ MAX_ASSERTION_BYTES = 512 * 1024  # real ones are 5-50 kB; STS takes at most 100
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 _ASSERTION_NS = "{urn:oasis:names:tc:SAML:2.0:assertion}"
-_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 class Assertion:
@@ -63,12 +65,42 @@ def _decode(text, source):
 def _parse_xml(document, source):
     if len(document) > MAX_ASSERTION_BYTES:
         raise ConfigError(f"the SAML assertion from {source} is larger than {MAX_ASSERTION_BYTES} bytes")
-    if _DECLARATION.search(document):
-        raise ConfigError(f"the SAML assertion from {source} declares a DOCTYPE or ENTITY: refused")
     try:
-        return ElementTree.fromstring(document)
-    except ElementTree.ParseError as error:
+        return _element_tree(document)
+    except _Declaration:
+        raise ConfigError(f"the SAML assertion from {source} declares a DOCTYPE or ENTITY: refused") from None
+    except (expat.ExpatError, ValueError) as error:
         raise ConfigError(f"the SAML assertion from {source} is not well-formed XML: {error}") from None
+
+
+class _Declaration(Exception):
+    """Raised by the expat handlers at a DOCTYPE or an ENTITY declaration."""
+
+
+def _refuse(*_ignored):
+    raise _Declaration()
+
+
+def _element_tree(document):
+    """The document's root element, parsed by expat directly: ElementTree's own
+    parser gives no hook to refuse a DTD before its entities are expanded."""
+    builder = ElementTree.TreeBuilder()
+    # "}" as the separator gives "uri}local"; a leading "{" makes ElementTree's "{uri}local".
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+
+    def qualified(name):
+        return "{" + name if "}" in name else name
+
+    parser.StartElementHandler = lambda name, attributes: builder.start(
+        qualified(name), {qualified(key): value for key, value in attributes.items()})
+    parser.EndElementHandler = lambda name: builder.end(qualified(name))
+    parser.CharacterDataHandler = builder.data
+    parser.Parse(document, True)
+    return builder.close()
 
 
 def _attribute_values(root, name):

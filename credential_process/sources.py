@@ -9,6 +9,7 @@ this tool did, else None.
 
 import json
 import os
+import re
 import shlex
 
 import botocore.credentials
@@ -19,6 +20,10 @@ from credential_process import options as options_module
 from credential_process.cache import entry as entry_format
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError, one_line, redact
 from credential_process.markers import CHAIN_VARIABLE
+
+# What resolver.guard_loop says, as it reaches us inside botocore's error.
+# The last such line counts: a child run with --debug prints its traceback first.
+_LOOP_REPORT = re.compile(r"credential-process: (profile chain loops: [^\s']+(?: -> [^\s']+)+)")
 
 
 def check_source_chain(profiles, options):
@@ -91,7 +96,7 @@ def _from_botocore(source_profile, chain):
         credentials = session.get_credentials()
         frozen = credentials.get_frozen_credentials() if credentials else None
     except botocore.exceptions.BotoCoreError as error:
-        raise _translate(error, source_profile) from None
+        raise _translate(error, source_profile, chain) from None
     except botocore.exceptions.ClientError as error:
         raise AwsError(f"source profile {source_profile!r}: {redact(error)}") from None
     finally:
@@ -131,7 +136,7 @@ def _as_base(frozen):
     }
 
 
-def _translate(error, source_profile):
+def _translate(error, source_profile, chain):
     message = redact(one_line(error))
     sso_errors = (botocore.exceptions.UnauthorizedSSOTokenError, botocore.exceptions.SSOTokenLoadError)
     if isinstance(error, sso_errors):
@@ -140,5 +145,21 @@ def _translate(error, source_profile):
             f"run 'aws sso login --profile {source_profile}'"
         )
     if isinstance(error, botocore.exceptions.CredentialRetrievalError):
+        loops = _LOOP_REPORT.findall(str(error))
+        if loops:  # a child of this tool found the loop (its exit 2); botocore kept only its words
+            return ConfigError(_loop_through(loops[-1], chain, source_profile))
         return AwsError(f"source profile {source_profile!r}: {message}")
     return ConfigError(f"source profile {source_profile!r}: {message}")
+
+
+def _loop_through(report, chain, source_profile):
+    """The whole loop, from a child's report of it.
+
+    The child was given ``chain`` and saw only that: the source profile whose
+    credential_process line ran it is not in the chain (it is not served by this
+    tool, and a line that serves it with extra flags must not count as a loop),
+    so it is put back where it was: dev -> dev becomes dev -> base -> dev."""
+    names = report[len("profile chain loops: "):].split(" -> ")
+    if names[:len(chain)] == list(chain):
+        names = list(chain) + [source_profile] + names[len(chain):]
+    return f"profile chain loops: {' -> '.join(names)} (through the credential_process of profile {source_profile!r})"

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
+from support.hostile import set_remaining
 from support.kube_api import KubeApi, decode_token
 from support.sigv4 import verify_presigned_url
 from support.tools import TOOL, read_entry, role_config, write_entry
@@ -333,3 +334,19 @@ def test_cache_list_shows_tokens_without_them(dev, run_tool):
     cleared = run_tool("cache clear --profile dev", dev.env)
     assert cleared.returncode == 0, cleared.stderr
     assert not list(dev.cache_dir.glob("*.json"))
+
+
+def test_token_never_outlives_the_credentials_that_signed_it(dev, aws_world, sts_proxy, run_tool):
+    # A 900 s session with 400 s left is still served (its margin is 300 s); a token
+    # signed with it must not claim the presign window's 14 minutes.
+    dev.write_config(role_config(aws_world, extra="credential_process_duration_seconds = 900\n"
+                                                  "credential_process_background_refresh = false\n"))
+    assert run_tool("--profile dev", dev.env).returncode == 0
+    (credentials_file,) = list(dev.cache_dir.glob("*.json"))
+    credentials_expiry = set_remaining(credentials_file, 400)["expires_at"]
+    document = token_of(run_tool(f"eks token --cluster-name {CLUSTER} --profile dev", dev.env))
+    expires = datetime.strptime(document["status"]["expirationTimestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    assert expires.replace(tzinfo=timezone.utc).timestamp() <= credentials_expiry
+    (token_file,) = [path for path in dev.cache_dir.glob("*.json") if read_entry(path).get("kind") == "eks-token"]
+    assert read_entry(token_file)["expires_at"] <= credentials_expiry
+    assert sts_proxy.count("AssumeRole") == 1  # the session was served, not renewed

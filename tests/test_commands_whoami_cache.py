@@ -89,7 +89,10 @@ def test_cache_clear_one_profile_then_all(dev, sts_proxy, run_tool):
     (dev.cache_dir / "notes.txt").write_text("mine")
     result = run_tool("cache clear --all", dev.env)
     assert result.returncode == 0 and "removed 2" in result.stderr
-    assert sorted(os.listdir(dev.cache_dir)) == ["notes.txt"]
+    left = sorted(os.listdir(dev.cache_dir))
+    # Lock files stay (empty; a running refresh may hold one): see test_cache_clear.py.
+    assert [name for name in left if not name.endswith(".lock")] == ["notes.txt"]
+    assert all((dev.cache_dir / name).stat().st_size == 0 for name in left if name.endswith(".lock"))
     assert json.loads(run_tool("cache list --json", dev.env).stdout) == []
     empty = run_tool("cache list", dev.env)
     assert empty.returncode == 0 and empty.stdout == "" and "no cached sessions" in empty.stderr

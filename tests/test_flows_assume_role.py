@@ -151,8 +151,8 @@ def test_loop_through_a_child_process_is_seen(home, run_tool):
                       "credential_process_source_profile = base\n"
                       f"[profile base]\ncredential_process = {TOOL} --debug --profile dev\n")
     result = run_tool("--profile dev", home.env, timeout=30)
-    assert result.returncode != 0
-    assert "profile chain loops: dev -> dev" in result.stderr
+    assert result.returncode == 2
+    assert "profile chain loops: dev -> base -> dev" in result.stderr
     assert "Traceback" not in result.stderr.split("credential-process:")[-1]
 
 

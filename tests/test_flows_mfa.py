@@ -211,3 +211,42 @@ def test_dialog_when_there_is_a_display_but_no_terminal(mfa_home, aws_world, sts
     assert result.returncode == 0, result.stderr
     assert f"MFA code for {SERIAL} (profile mfa)" in asked.read_text()
     assert sts_proxy.calls("GetSessionToken")[0]["TokenCode"] == "424242"
+
+
+def regional_profile(name, role_arn, region, extra=""):
+    return role_profile(name, role_arn, extra).replace("region = us-east-1", f"region = {region}")
+
+
+def test_one_code_for_role_profiles_in_two_regions(mfa_home, aws_world, sts_proxy, run_tool):
+    counter = mfa_home / "mfa-runs"
+    process = f"credential_process_mfa_process = echo run >> '{counter}'; echo 123456"
+    mfa_home.write_config(regional_profile("dev", aws_world.role_arn, "us-east-1", process)
+                          + regional_profile("prod", aws_world.make_role(), "eu-west-1", process))
+    for name in ("dev", "prod"):
+        result = without_terminal(["--profile", name], mfa_home.env)
+        assert result.returncode == 0, result.stderr
+    assert counter.read_text().splitlines() == ["run"]
+    assert sts_proxy.count("GetSessionToken") == 1 and sts_proxy.count("AssumeRole") == 2
+    listed = run_tool("cache list", mfa_home.env)
+    assert listed.stdout.count("MFA session of") == 1, listed.stdout
+
+
+def test_an_mfa_session_sts_does_not_take_is_asked_again_once(mfa_home, aws_world, sts_proxy):
+    """A session from the global endpoint is refused in opt-in regions: InvalidClientTokenId
+    for the role call signed with it drops the MFA session, and one new code is asked."""
+    counter = mfa_home / "mfa-runs"
+    process = f"credential_process_mfa_process = echo run >> '{counter}'; echo 123456"
+    mfa_home.write_config(regional_profile("dev", aws_world.role_arn, "us-east-1", process)
+                          + regional_profile("hk", aws_world.make_role(), "ap-east-1", process))
+    assert without_terminal(["--profile", "dev"], mfa_home.env).returncode == 0
+    sts_proxy.inject("AssumeRole", 403, code="InvalidClientTokenId",
+                     message="The security token included in the request is invalid.")
+    result = without_terminal(["--profile", "hk"], mfa_home.env)
+    assert result.returncode == 0, result.stderr
+    assert counter.read_text().splitlines() == ["run", "run"]
+    assert sts_proxy.count("GetSessionToken") == 2 and sts_proxy.count("AssumeRole") == 3
+
+    sts_proxy.inject("AssumeRole", 403, code="InvalidClientTokenId", message="invalid", times=2)
+    again = without_terminal(["--profile", "hk", "--role-session-name", "other"], mfa_home.env)
+    assert again.returncode == 1 and "InvalidClientTokenId" in again.stderr, again.stderr
+    assert counter.read_text().splitlines() == ["run"] * 3  # once more, not in a loop

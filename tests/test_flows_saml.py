@@ -157,3 +157,27 @@ def test_malformed_and_entity_bomb_are_refused(home, sts_proxy, run_tool, conten
     assert message in result.stderr
     assert content[:40] not in result.stderr
     assert sts_proxy.total() == 0
+
+
+def declaring_assertion(codec, label, declaration):
+    """A valid assertion whose Role value is an entity (or that carries a bare DOCTYPE),
+    encoded with Python's ``codec``, its XML declaration naming ``label``."""
+    xml = saml_builder.build_response([(ROLE_A, IDP)])
+    if declaration == "entity":
+        xml = xml.replace(f"{ROLE_A},{IDP}", "&grant;")
+        dtd = f'<!DOCTYPE samlp:Response [<!ENTITY grant "{ROLE_A},{IDP}">]>'
+    else:
+        dtd = "<!DOCTYPE samlp:Response>"
+    return f'<?xml version="1.0" encoding="{label}"?>{dtd}{xml}'.encode(codec)
+
+
+@pytest.mark.parametrize("codec, label", [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16BE"), ("utf-8", "UTF-8")])
+@pytest.mark.parametrize("declaration", ["entity", "doctype"])
+def test_dtd_and_entities_are_refused_in_any_encoding(home, sts_proxy, run_tool, codec, label, declaration):
+    document = declaring_assertion(codec, label, declaration)
+    (home / "assertion.b64").write_text(base64.b64encode(document).decode("ascii"))
+    write_profile(home)
+    result = run_tool("--profile saml", home.env, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "DOCTYPE or ENTITY" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert result.stdout == "" and sts_proxy.total() == 0

@@ -129,6 +129,23 @@ def test_mfa_session_key_is_per_base_key_device_duration_and_endpoint(config, mo
     assert mfa_session_key(loaded, "AKIAONE", SERIAL, 43200) != key
 
 
+def test_mfa_session_key_is_per_kind_of_endpoint_not_per_region(config, monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_STS_REGIONAL_ENDPOINTS", raising=False)
+
+    def key(region, extra=""):
+        config({"role_arn": ROLE, "source_profile": "b", "mfa_serial": SERIAL}, f"region = {region}\n{extra}")
+        return mfa_session_key(options.load("dev"), "AKIAONE", SERIAL, 43200)
+
+    regional = key("us-east-1", "sts_regional_endpoints = regional\n")
+    assert key("eu-west-1") == key("ap-east-1") == regional  # one partition, regional endpoints
+    assert key("cn-north-1") != regional  # another partition
+    legacy = key("us-east-1", "sts_regional_endpoints = legacy\n")  # the global endpoint
+    assert legacy != regional and key("eu-west-1", "sts_regional_endpoints = legacy\n") == legacy
+    assert key("ap-east-1", "sts_regional_endpoints = legacy\n") == regional  # opt-in: always regional
+    assert key("us-east-1", "use_fips_endpoint = true\n") != regional
+
+
 def test_jwt_expiry():
     assert jwt_expiry("opaque-oauth-token") is None
     assert jwt_expiry("eyJhbGciOiJub25lIn0.eyJleHAiOjEwMH0.") == 100

@@ -203,6 +203,23 @@ def test_update_section_in_place_appended_and_in_a_new_section(tmp_path):
     fresh = tmp_path / "sub" / "new"
     assert inifile.update_section(str(fresh), "default", {"k": "v"}) is None
     assert fresh.read_text() == "[default]\nk = v\n"
+
+
+def test_replace_key_and_update_sections_edit_several_sections_with_one_backup(tmp_path):
+    path = tmp_path / "config"
+    text = ("[profile a]\r\ncredential_process_source_profile = base\r\n  more\r\nregion = r\r\n"
+            "[profile b]\r\nregion = r\r\n[profile  c]\r\nCredential_Process_Source_Profile: base")
+    path.write_bytes(text.encode())
+    backup = inifile.replace_key(str(path), ["profile a", "profile b", "profile c"],
+                                 "credential_process_source_profile", "credential_process_source_keyring", "k")
+    assert path.read_bytes() == (b"[profile a]\r\ncredential_process_source_keyring = k\r\nregion = r\r\n"
+                                 b"[profile b]\r\nregion = r\r\n[profile  c]\r\n"
+                                 b"credential_process_source_keyring = k\r\n")
+    assert open(backup, "rb").read() == text.encode() and len(list(tmp_path.glob("*.bak"))) == 1
+    inifile.update_sections(str(path), {"profile a": ({"x": "1"}, ["region"]), "profile b": ({}, ["region"])})
+    assert path.read_bytes() == (b"[profile a]\r\ncredential_process_source_keyring = k\r\nx = 1\r\n"
+                                 b"[profile  c]\r\ncredential_process_source_keyring = k\r\n")
+    assert len(list(tmp_path.glob("*.bak"))) == 2
 # inifile's general properties are tested in test_commands_configure.py.
 
 

@@ -109,7 +109,9 @@ class FileStore(Store):
         return True
 
     def delete(self, key):
-        for path in (self.path(key), self.lock_path(key), self.path(key, ".refresh")):
+        # Never the lock file: a refresh may hold it, and a caller arriving
+        # after an unlink would lock a new file and call STS a second time.
+        for path in (self.path(key), self.path(key, ".refresh")):
             try:
                 os.unlink(path)
             except FileNotFoundError:

@@ -60,7 +60,7 @@ class KeyringStore(Store):
     def delete(self, key):
         keyring_backend.delete(keyring_backend.CACHE_SERVICE, key)
         self.index.update(key, None)
-        self.files.delete(key)  # the lock file; there is no entry file
+        self.files.delete(key)  # the refresh marker (the lock stays); there is no entry file
 
     def entries(self):
         """(key, entry) for every indexed entry the keyring still holds."""
@@ -82,7 +82,16 @@ def check_backend():
         )
 
 
+# What the index may hold of an entry: named one by one, so that a payload
+# added later (as the EKS token was) stays in the keyring unless listed here.
+# Each is written by cache/entry.py's _metadata or make_token_entry: none is a secret.
+INDEXED_FIELDS = (
+    "format", "kind", "profile", "flow", "role_arn", "cluster", "source",
+    "created_at", "expires_at", "duration", "skew",
+)
+
+
 def metadata(entry):
-    """An entry without its credentials: what the index may hold."""
-    return {name: value for name, value in entry.items() if name != "credentials"}
+    """The entry's non-secret fields: what the index may hold."""
+    return {name: entry[name] for name in INDEXED_FIELDS if name in entry}
 

@@ -29,7 +29,7 @@ def add_arguments(parser):
     which = clearing.add_mutually_exclusive_group(required=True)
     which.add_argument("--profile", help="remove this profile's sessions")
     which.add_argument("--all", action="store_true",
-                       help="remove every session, lock and leftover temporary file")
+                       help="remove every session and leftover temporary file (lock files stay)")
 
 
 def run(args):
@@ -106,8 +106,13 @@ def clear(profile, everything):
 
 def _clear_file_folder():
     """Remove what entries() does not list: unreadable or old-format entries,
-    locks, refresh markers, request records, temp files of killed writers.  Only
-    names the file store writes, and only in a folder that is ours alone."""
+    refresh markers, request records, temp files of killed writers.  Only
+    names the file store writes, and only in a folder that is ours alone.
+
+    Lock files stay (they are empty): unlinking one that a refresh holds lets
+    the next caller lock a new file and make a second STS call (MFA prompt).
+    Even a lock taken first is unsafe to unlink: a waiter may already have
+    the old file open and would then hold a lock nobody else sees."""
     from credential_process.cache.files import default_folder, is_store_file
     from credential_process.private_files import UnsafeFolder, check_private_folder
 
@@ -120,7 +125,7 @@ def _clear_file_folder():
     except (OSError, UnsafeFolder) as error:
         raise ConfigError(f"cache folder not cleared: {error}") from None
     for name in names:
-        if is_store_file(name):
+        if is_store_file(name) and not name.endswith(".lock"):
             try:
                 os.unlink(os.path.join(folder, name))  # unlink never follows a link
             except FileNotFoundError:

@@ -174,6 +174,24 @@ def _source(profile):
         yield Finding(_where(profile), str(error),
                       "make one profile in the loop take its credentials from somewhere else "
                       "(static keys, SSO, credential_source)")
+        return
+    yield from _source_without_credentials(profile, source)
+
+
+def _source_without_credentials(profile, source):
+    """A source profile left with nothing to sign with (its keys moved to the keyring, say)."""
+    from credential_process.dependents import has_credentials
+
+    if has_credentials(source, profile.profiles, profile.credentials_sections):
+        return
+    yield Finding(
+        _where(profile),
+        f"its source profile {source!r} has no credentials (no aws_access_key_id in "
+        f"{aws_config.credentials_path()}, no credential_process, role_arn or SSO settings)",
+        f"if its keys are in the keyring, replace {PREFIX}source_profile = {source} with "
+        f"{PREFIX}source_keyring = NAME ({TOOL_NAME} keys list shows the names); "
+        f"else give [{source}] credentials",
+    )
 
 
 def _short_session(profile):

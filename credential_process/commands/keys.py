@@ -163,6 +163,8 @@ def _import(args):
     if not all(section.get(key) for key in KEY_FIELDS):
         raise ConfigError(f"[{args.profile}] in {path} has no aws_access_key_id and aws_secret_access_key")
     name = args.name or args.profile
+    # Before anything changes: who would lose their base credentials.
+    switched = _profiles_to_switch(parser, args.profile) if args.remove_plaintext else []
     _store(name, section["aws_access_key_id"], section["aws_secret_access_key"], args.replace)
     if not args.remove_plaintext:
         print(f"the keys are still in {path}: run again with --remove-plaintext to delete them there")
@@ -171,20 +173,69 @@ def _import(args):
     if stored is None or (stored["AccessKeyId"], stored["SecretAccessKey"]) != (
             section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()):
         raise ConfigError(f"the keyring did not give back the keys just stored: {path} left as it was")
+    if switched:
+        _switch_to_keyring(switched, args.profile, name)
     backup = inifile.remove_keys(path, args.profile, KEY_FIELDS)
     print(f"removed the keys from [{args.profile}] in {path}; the old file is kept as {backup} "
           "(it holds the keys in plain text: delete it once you are done)")
     return 0
 
 
+def _profiles_to_switch(credentials, profile):
+    """The profiles whose credential_process_source_profile is ``profile`` and
+    that would have no base credentials once its keys are removed; refuses
+    (nothing changed) when botocore's own source_profile uses them, since
+    botocore cannot read the keyring."""
+    from credential_process import dependents
+    from credential_process.aws_config import config_path, profile_sections, read_ini
+
+    profiles = profile_sections(read_ini(config_path()))
+    remaining = {name: dict(credentials.items(name)) for name in credentials.sections()}
+    remaining[profile] = {key: value for key, value in remaining[profile].items() if key not in KEY_FIELDS}
+    if dependents.has_credentials(profile, profiles, remaining):
+        return []  # the profile keeps another source (a process, SSO, a role): nobody is left without
+    ours, botocores = dependents.dependents(profile, profiles)
+    if botocores:
+        raise ConfigError(
+            f"not importing: profile(s) {_names(botocores)} in {config_path()} take their credentials from "
+            f"[{profile}] through botocore's source_profile, which cannot read the keyring; "
+            f"serve them with credential-process (credential_process_source_keyring) first, "
+            f"or import without --remove-plaintext"
+        )
+    return ours
+
+
+def _switch_to_keyring(profiles, source, name):
+    from credential_process import inifile
+    from credential_process.aws_config import config_path, section_name
+
+    key = f"credential_process_source_keyring = {name}"
+    backup = inifile.replace_key(config_path(), [section_name(profile) for profile in profiles],
+                                 "credential_process_source_profile", "credential_process_source_keyring", name)
+    print(f"profile(s) {_names(profiles)} took their base credentials from [{source}]: "
+          f"their credential_process_source_profile = {source} is now {key} in {config_path()} "
+          f"(the old file is kept as {backup})")
+
+
+def _names(profiles):
+    return ", ".join(repr(profile) for profile in profiles)
+
+
 # -- rotate ----------------------------------------------------------------------------
 def _rotate(args):
+    """The old key is deleted in IAM at the end, so whatever else holds it (other
+    stored names, sections of the credentials file) gets the new one too, or, when
+    a step fails, nothing changes anywhere."""
     from credential_process import sts
     from credential_process.os_keyring import iam_keys
 
     old = iam_keys.load(args.name)
     if old is None:
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
+    # Found before IAM is touched: an unreadable credentials file refuses here.
+    holders = {name: iam_keys.load(name) for name in iam_keys.names_holding(old["AccessKeyId"])}
+    holders[args.name] = old
+    sections = _credentials_sections_holding(old["AccessKeyId"])
     settings = _profile_settings(args.profile)
     old_credentials = _credentials(old)
     # Whose key it is: GetCallerIdentity needs no permission and no MFA.
@@ -195,15 +246,27 @@ def _rotate(args):
     created, _ = sts.call(iam_old, "CreateAccessKey", **user)
     new = created["AccessKey"]
     new_credentials = _credentials(new)
+    updated = []
     try:
         _wait_until_working(settings, new_credentials, identity["Arn"])
-        iam_keys.store(args.name, new["AccessKeyId"], new["SecretAccessKey"])
+        for name in [args.name] + sorted(set(holders) - {args.name}):
+            iam_keys.store(name, new["AccessKeyId"], new["SecretAccessKey"])
+            updated.append(name)
+        backup = _replace_in_credentials_file(sections, new)
     except (CredentialProcessError, KeyboardInterrupt) as error:
+        _put_back(updated, holders)
         _undo_new_key(iam_old, new["AccessKeyId"], user, error)
         raise
-    cleared = clear_sessions_of(args.name)
+    cleared = sum(clear_sessions_of(name) for name in updated)
     print(f"rotated keys {args.name!r}: {iam_keys.mask(old['AccessKeyId'])} -> "
           f"{iam_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
+    if updated[1:]:
+        print(f"the stored keys {', '.join(map(repr, updated[1:]))} held the same key: they hold the new one too")
+    if sections:
+        from credential_process.aws_config import credentials_path
+
+        print(f"{', '.join(f'[{section}]' for section in sections)} in {credentials_path()} held the same key: "
+              f"they hold the new one too; the old file is kept as {backup} (it holds the old key: delete it)")
     try:
         sts.call(sts.client(settings, signing if settings.mfa_serial else new_credentials, service="iam"),
                  "DeleteAccessKey", AccessKeyId=old["AccessKeyId"], **user)
@@ -213,6 +276,41 @@ def _rotate(args):
                        f"--access-key-id {old['AccessKeyId']}") from None
     print(f"deleted the old key {old['AccessKeyId']} in IAM")
     return 0
+
+
+def _credentials_sections_holding(access_key_id):
+    """The sections of the credentials file whose aws_access_key_id is this key."""
+    from credential_process.aws_config import credentials_path, read_ini
+
+    parser = read_ini(credentials_path())
+    return [section for section in parser.sections()
+            if parser.get(section, "aws_access_key_id", fallback="").strip() == access_key_id]
+
+
+def _replace_in_credentials_file(sections, new):
+    """Both key lines of each section replaced where they stand; the backup's path."""
+    if not sections:
+        return None
+    from credential_process import inifile
+    from credential_process.aws_config import credentials_path
+
+    mapping = {"aws_access_key_id": new["AccessKeyId"], "aws_secret_access_key": new["SecretAccessKey"]}
+    try:
+        return inifile.update_sections(credentials_path(), {section: (mapping, ()) for section in sections})
+    except OSError as error:
+        raise ConfigError(f"cannot rewrite {credentials_path()}: {error.strerror or error}") from None
+
+
+def _put_back(names, records):
+    """A later step failed: the names already given the new key get their old one again."""
+    from credential_process.os_keyring import iam_keys
+
+    for name in names:
+        try:
+            iam_keys.store(name, records[name]["AccessKeyId"], records[name]["SecretAccessKey"])
+        except CredentialProcessError as error:
+            notice(f"the old key could not be stored again under {name!r} "
+                   f"({error}): store it again with 'credential-process keys add {name} --replace'")
 
 
 def _profile_settings(profile):

@@ -5,7 +5,10 @@ its row in flow_table.py; its module has ``fetch(options, base)``, which
 returns a new cache entry (``base`` is None for flows that need none).
 """
 
+import datetime
 import importlib
+import re
+import time
 
 from credential_process import flow_table, sts
 from credential_process.cache.entry import make_entry
@@ -35,9 +38,19 @@ def can_refresh_unattended(options):
     return check is None or bool(getattr(flow_module(options), check)(options))
 
 
-def session_entry(options, sts_credentials, skew, duration, account_id=None, flow=None):
-    """A cache entry from the ``Credentials`` member of an STS response."""
-    expires_at = sts_credentials["Expiration"].timestamp()
+# What a sound STS answer looks like.  An access key ID is 16-128 word
+# characters (AKIA.../ASIA... in practice); STS never grants more than 36 hours.
+_KEY_ID = re.compile(r"\w{16,128}")
+_LONGEST_SESSION = 129600
+# Slack for an Expiration past now + the asked duration: clock steps, rounding.
+_EXPIRATION_SLACK = 900
+
+
+def session_entry(options, operation, response, skew, duration, account_id=None, flow=None):
+    """A cache entry from an STS ``response`` to ``operation``, refused (AwsError,
+    exit 1) unless its credentials are sound: nothing malformed is cached or printed."""
+    sts_credentials = answer_member(response, operation, "Credentials")
+    expires_at = _checked_credentials(sts_credentials, operation, skew, duration)
     credentials = {
         "AccessKeyId": sts_credentials["AccessKeyId"],
         "SecretAccessKey": sts_credentials["SecretAccessKey"],
@@ -47,6 +60,42 @@ def session_entry(options, sts_credentials, skew, duration, account_id=None, flo
     if account_id:
         credentials["AccountId"] = account_id
     return make_entry(options, credentials, expires_at, duration, skew, flow)
+
+
+def answer_member(response, operation, *path):
+    """``response[path[0]][path[1]]...``, or an AwsError naming STS when the answer lacks it."""
+    found = response
+    for name in path:
+        found = found.get(name) if isinstance(found, dict) else None
+        if found is None or found == "":
+            raise AwsError(f"STS {operation} answered without {'.'.join(path)}: not a usable answer")
+    return found
+
+
+def _checked_credentials(sts_credentials, operation, skew, duration):
+    """The Expiration as epoch seconds, once every member has been checked.
+    Values never appear in the message: they may be secrets."""
+    def refuse(what):
+        raise AwsError(f"STS {operation} answered {what}: not a usable answer, nothing cached")
+
+    key_id = sts_credentials.get("AccessKeyId")
+    if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id):
+        refuse("an AccessKeyId that is not an access key ID (16-128 letters and digits)")
+    for name in ("SecretAccessKey", "SessionToken"):
+        value = sts_credentials.get(name)
+        if not isinstance(value, str) or not value.strip() or not value.isprintable():
+            refuse(f"an empty or malformed {name}")
+    expiration = sts_credentials.get("Expiration")
+    if not isinstance(expiration, datetime.datetime) or expiration.tzinfo is None:
+        refuse("no Expiration with a time zone")
+    expires_at = expiration.timestamp()
+    now = time.time()
+    # Judged as the cache judges freshness: by the later of our clock and STS's.
+    if expires_at - now - max(skew, 0) <= 0:
+        refuse(f"an Expiration in the past ({utc_timestamp(expires_at)})")
+    if expires_at - now - min(skew, 0) > min(duration, _LONGEST_SESSION) + _EXPIRATION_SLACK:
+        refuse(f"an Expiration further ahead than the {duration} s asked for ({utc_timestamp(expires_at)})")
+    return expires_at
 
 
 def account_of(arn):

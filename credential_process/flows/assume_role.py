@@ -18,29 +18,45 @@ import socket
 from credential_process import sts
 from credential_process.errors import RefusedError
 from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION
-from credential_process.flows import account_of, call_with_mfa, policy_params, session_entry, tag_params
+from credential_process.flows import (
+    account_of, answer_member, call_with_mfa, policy_params, session_entry, tag_params,
+)
 from credential_process.stderr import notice
 
 DEFAULT_DURATION = BY_NAME["assume-role"].default_duration
+# STS's words for a session token it does not accept (here: the shared MFA session's).
+SESSION_NOT_TAKEN = ("InvalidClientTokenId", "ExpiredToken")
 
 
 def fetch(options, base):
     params = _params(options)
     signing = base
-    if options.mfa_serial:
-        if base.get("SessionToken"):
-            from credential_process.prompt import mfa_code
+    with_mfa_session = options.mfa_serial and not base.get("SessionToken")
+    if options.mfa_serial and not with_mfa_session:
+        from credential_process.prompt import mfa_code
 
-            params.update(SerialNumber=options.mfa_serial, TokenCode=mfa_code(options, options.mfa_serial))
-        else:
-            from credential_process.flows.get_session_token import mfa_session
+        params.update(SerialNumber=options.mfa_serial, TokenCode=mfa_code(options, options.mfa_serial))
+    if with_mfa_session:
+        from credential_process.flows.get_session_token import mfa_session
 
-            signing = dict(mfa_session(options, base)["credentials"], flow="get-session-token")
+        signing = dict(mfa_session(options, base)["credentials"], flow="get-session-token")
     if signing.get("flow") in ASSUMED_ROLE_FLOWS:
         params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
-    response, skew = _assume_role(options, signing, params)
-    account = account_of(response["AssumedRoleUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, params["DurationSeconds"], account)
+    try:
+        response, skew = _assume_role(options, signing, params)
+    except RefusedError as error:
+        if not (with_mfa_session and error.code in SESSION_NOT_TAKEN):
+            raise
+        # The shared MFA session is good in every region its key says, but a session
+        # from the global endpoint is not taken in opt-in regions, and a revoked one
+        # nowhere: drop it and ask for one new code, once.
+        notice(f"STS did not take the MFA session of {options.mfa_serial} for profile {options.profile!r} "
+               f"({error.code}): asking for a new code")
+        renewed = mfa_session(options, base, rejected_key_id=signing["AccessKeyId"])
+        signing = dict(renewed["credentials"], flow="get-session-token")
+        response, skew = _assume_role(options, signing, params)
+    account = account_of(answer_member(response, "AssumeRole", "AssumedRoleUser", "Arn"))
+    return session_entry(options, "AssumeRole", response, skew, params["DurationSeconds"], account)
 
 
 def _params(options):

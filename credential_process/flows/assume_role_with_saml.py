@@ -5,7 +5,7 @@ import time
 from credential_process import saml, sts
 from credential_process.errors import ConfigError, NeedsPersonError
 from credential_process.flow_table import BY_NAME
-from credential_process.flows import account_of, policy_params, read_token_input, session_entry
+from credential_process.flows import account_of, answer_member, policy_params, read_token_input, session_entry
 from credential_process.output import utc_timestamp
 
 DEFAULT_DURATION = BY_NAME["assume-role-with-saml"].default_duration
@@ -35,8 +35,8 @@ def fetch(options, base):
     }
     params.update(policy_params(options))
     response, skew = sts.call(sts.client(options, None), "AssumeRoleWithSAML", **params)
-    account = account_of(response["AssumedRoleUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, duration, account)
+    account = account_of(answer_member(response, "AssumeRoleWithSAML", "AssumedRoleUser", "Arn"))
+    return session_entry(options, "AssumeRoleWithSAML", response, skew, duration, account)
 
 
 def _check_not_expired(assertion, source):

@@ -9,7 +9,7 @@ import time
 from credential_process import sts
 from credential_process.errors import NeedsPersonError
 from credential_process.flow_table import BY_NAME
-from credential_process.flows import account_of, policy_params, read_token_input, session_entry
+from credential_process.flows import account_of, answer_member, policy_params, read_token_input, session_entry
 from credential_process.flows.assume_role import default_session_name
 from credential_process.output import utc_timestamp
 
@@ -34,8 +34,8 @@ def fetch(options, base):
         params["ProviderId"] = options.provider_id
     params.update(policy_params(options))
     response, skew = sts.call(sts.client(options, None), "AssumeRoleWithWebIdentity", **params)
-    account = account_of(response["AssumedRoleUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, duration, account)
+    account = account_of(answer_member(response, "AssumeRoleWithWebIdentity", "AssumedRoleUser", "Arn"))
+    return session_entry(options, "AssumeRoleWithWebIdentity", response, skew, duration, account)
 
 
 def _check_not_expired(token, source):

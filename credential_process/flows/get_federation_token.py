@@ -2,7 +2,9 @@
 
 from credential_process import sts
 from credential_process.flow_table import BY_NAME
-from credential_process.flows import account_of, policy_params, require_long_term, session_entry, tag_params
+from credential_process.flows import (
+    account_of, answer_member, policy_params, require_long_term, session_entry, tag_params,
+)
 
 DEFAULT_DURATION = BY_NAME["get-federation-token"].default_duration
 
@@ -14,5 +16,5 @@ def fetch(options, base):
     params.update(tag_params(options))
     params.update(policy_params(options))
     response, skew = sts.call(sts.client(options, base), "GetFederationToken", **params)
-    account = account_of(response["FederatedUser"]["Arn"])
-    return session_entry(options, response["Credentials"], skew, duration, account)
+    account = account_of(answer_member(response, "GetFederationToken", "FederatedUser", "Arn"))
+    return session_entry(options, "GetFederationToken", response, skew, duration, account)

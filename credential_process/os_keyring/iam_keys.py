@@ -112,6 +112,20 @@ def base_credentials(name):
             "SessionToken": None, "flow": None}
 
 
+def names_holding(access_key_id):
+    """The indexed names whose stored key is ``access_key_id`` (the index
+    keeps only masked IDs, so each candidate is read from the keyring)."""
+    masked = mask(access_key_id)
+    names = []
+    for name, row in sorted(index().read().items()):
+        if isinstance(row, dict) and row.get("AccessKeyId") not in (None, masked):
+            continue
+        record = load(name)
+        if record is not None and record["AccessKeyId"] == access_key_id:
+            names.append(name)
+    return names
+
+
 def listing():
     """[(name, masked key ID, added)] of the indexed names the keyring still holds.
 

@@ -5,6 +5,7 @@ on PYTHONPATH), or in-process with keyring.set_keyring(NAME()).
     MemoryKeyring      in-process only: a dict
     JsonFileKeyring    a JSON file at $CP_TEST_KEYRING_FILE, so several processes share it
     FailOnSetKeyring   JsonFileKeyring whose writes fail (reads work)
+    FailOnSetOfKeyring JsonFileKeyring whose writes of the name in $CP_TEST_KEYRING_FAIL_NAME fail
     LockedKeyring      every call raises KeyringLocked, like a locked keyring that cannot prompt
 
 They store secrets in the clear: test doubles only, never named by default
@@ -74,6 +75,13 @@ class JsonFileKeyring(KeyringBackend):
 class FailOnSetKeyring(JsonFileKeyring):
     def set_password(self, service, username, password):
         raise PasswordSetError("simulated failure: the keyring refused the write")
+
+
+class FailOnSetOfKeyring(JsonFileKeyring):
+    def set_password(self, service, username, password):
+        if username == os.environ.get("CP_TEST_KEYRING_FAIL_NAME"):
+            raise PasswordSetError(f"simulated failure: the keyring refused to write {username}")
+        super().set_password(service, username, password)
 
 
 class LockedKeyring(KeyringBackend):
