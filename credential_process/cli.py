@@ -21,6 +21,10 @@ def main(argv=None):
     if command != DEFAULT_COMMAND:
         argv = argv[1:]
     debug = "--debug" in argv
+    if command == DEFAULT_COMMAND:  # the command SDKs run, and kill after 60 s (Go)
+        from credential_process import budget
+
+        budget.start()
     try:
         args = plain_arguments(argv) if command == DEFAULT_COMMAND else None
         if args is not None:

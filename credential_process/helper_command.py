@@ -7,17 +7,26 @@ Its stdout is the answer; stdin and stderr are the controlling terminal when
 there is one (a login helper or a YubiKey touch prompt must reach the person,
 and the SDK that runs us captures our own stderr), else stdin is empty and
 stderr is ours.  It gets an environment without AWS secrets and a bound on its
-time.  Nothing secret ever goes on its command line.
+time (its own limit, or less inside a call's time budget: budget.py).  It runs
+in a process group of its own, ended as a whole when it finishes or its time
+is up, so no pipeline stage or background job outlives it.  Nothing secret
+ever goes on its command line.
 """
 
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
+from credential_process import budget
 from credential_process.errors import ConfigError, NeedsPersonError
 
 _WINDOWS = os.name == "nt"
 MAX_OUTPUT_BYTES = 1024 * 1024  # a SAMLResponse is tens of kB; nothing we read is larger
+# Between SIGTERM and SIGKILL for what is left of a helper's process group.
+GRACE_SECONDS = 1.0
 # Environment variables that hold credentials the helper has no business seeing.
 SECRET_VARIABLES = (
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -56,7 +65,12 @@ def open_terminal():
 
 
 def run(command, what, timeout):
-    """The stripped stdout of ``command``; ``what`` names it in errors (a config key)."""
+    """The stripped stdout of ``command``; ``what`` names it in errors (a config key).
+
+    ``timeout`` is the helper's own limit; inside a call's time budget
+    (budget.py) it gets at most what is left of that."""
+    limit = budget.limit(timeout)
+    cut_by_budget = budget.limited(timeout)
     terminal = open_terminal()
     try:
         stdin = terminal[0] if terminal else subprocess.DEVNULL
@@ -64,58 +78,138 @@ def run(command, what, timeout):
         try:
             process = subprocess.Popen(
                 shell_argv(command), stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
-                env=helper_environment(),
+                env=helper_environment(), **_own_group(),
             )
         except OSError as error:
             raise ConfigError(f"{what} could not be started: {error.strerror or error}") from None
+        reader = _Reader(process.stdout)
         try:
-            output = _collect(process, what, timeout)
+            finished = _wait(process, reader, limit)
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            process.stdout.close()
+            _end_group(process)
     finally:
         if terminal:
             for handle in terminal:
                 handle.close()
+    # Every writer is gone with the group, so the reader sees the end of the
+    # pipe at once; one that escaped the group (a daemon that left with
+    # setsid) may keep it open: then we stop listening and leave the thread.
+    reader.join(GRACE_SECONDS)
+    if reader.overflow:
+        raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
+    if not finished:
+        why = f", the rest of {budget.describe()}," if cut_by_budget else ""
+        raise NeedsPersonError(f"{what} did not finish within {limit:.0f} s{why} and was stopped")
     if process.returncode != 0:
         raise NeedsPersonError(f"{what} failed (exit status {process.returncode})")
     try:
-        return output.decode("utf-8").strip()
+        return reader.output().decode("utf-8").strip()
     except UnicodeDecodeError:
         raise ConfigError(f"{what} printed something that is not UTF-8 text") from None
 
 
-def _collect(process, what, timeout):
-    """At most MAX_OUTPUT_BYTES of stdout, within ``timeout`` seconds in all.
+def _own_group():
+    """Popen arguments that give the helper a process group of its own, so that
+    everything it starts (``a | b``, ``x & y``) can be ended together.
 
-    A reader thread, so that neither a silent helper (the time bound) nor an
-    endless one (the size bound: memory stays bounded) can hold us."""
-    import threading
-    import time
+    A new session on POSIX (setsid): a new process group alone would be a
+    background job of our terminal, stopped (SIGTTIN) as soon as it reads the
+    terminal it gets as stdin.  The helper keeps that terminal as its stdin
+    and stderr; only opening /dev/tty by itself finds none."""
+    if _WINDOWS:
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
 
-    chunks = []
-    received = [0]
 
-    def read():
-        while received[0] <= MAX_OUTPUT_BYTES:
-            chunk = process.stdout.read1(65536)
-            if not chunk:
-                return
-            chunks.append(chunk)
-            received[0] += len(chunk)
+def _wait(process, reader, limit):
+    """True when the helper's shell exits within ``limit`` seconds; False when
+    time ran out or it printed more than we read (it would then block on the
+    full pipe until the end of its time)."""
+    deadline = time.monotonic() + limit
+    while not reader.overflow:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            process.wait(min(left, 0.05))
+            return True
+        except subprocess.TimeoutExpired:
+            continue
+    return False
 
-    deadline = time.monotonic() + timeout
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout)
-    if received[0] > MAX_OUTPUT_BYTES:
-        raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
+
+def _end_group(process):
+    """End whatever is left of the helper's group (the shell, its pipeline, its
+    background jobs): SIGTERM, GRACE_SECONDS to go, then SIGKILL.  Reaps the shell."""
+    if _WINDOWS:
+        if process.poll() is None:
+            # taskkill /T ends the whole tree; Popen.kill() would end cmd.exe alone.
+            subprocess.run(["taskkill", "/T", "/F", "/PID", str(process.pid)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        process.wait()
+        return
+    group = process.pid  # the session leader's pid is its group's id
+    if not _signal_group(group, signal.SIGTERM):
+        process.wait()
+        return
+    deadline = time.monotonic() + GRACE_SECONDS
+    while time.monotonic() < deadline:
+        process.poll()  # reap the shell, or the group never looks empty
+        if not _signal_group(group, 0):
+            break
+        time.sleep(0.02)
+    else:
+        _signal_group(group, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(group, number):
+    """Send ``number`` to the group; False when no process is left in it."""
     try:
-        if reader.is_alive():
-            raise subprocess.TimeoutExpired(process.args, timeout)
-        process.wait(max(deadline - time.monotonic(), 0))
-    except subprocess.TimeoutExpired:
-        raise NeedsPersonError(f"{what} did not finish within {timeout} s and was stopped") from None
-    return b"".join(chunks)
+        os.killpg(group, number)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member that changed its user: not ours to end
+        return False
+    return True
+
+
+class _Reader:
+    """At most MAX_OUTPUT_BYTES of the helper's stdout, read by a daemon thread,
+    so that neither a silent helper (the time bound) nor an endless one (the
+    size bound: memory stays bounded) can hold the caller.
+
+    Raw reads on the descriptor, and the pipe closed by this thread alone: a
+    buffered file object closed from another thread waits for the read in
+    progress, which is how a 60 s limit once became 130 s."""
+
+    def __init__(self, pipe):
+        self._pipe = pipe  # kept referenced: its descriptor must not be closed under the thread
+        self._chunks = []
+        self._received = 0
+        self.overflow = False
+        self._thread = threading.Thread(target=self._read, name="helper-output", daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        descriptor = self._pipe.fileno()
+        try:
+            while True:
+                chunk = os.read(descriptor, 65536)
+                if not chunk:
+                    return
+                self._chunks.append(chunk)
+                self._received += len(chunk)
+                if self._received > MAX_OUTPUT_BYTES:
+                    self.overflow = True
+                    return
+        except OSError:
+            return
+        finally:
+            self._pipe.close()
+
+    def join(self, seconds):
+        self._thread.join(seconds)
+
+    def output(self):
+        return b"".join(list(self._chunks))

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 
-from credential_process import helper_command
+from credential_process import budget, helper_command
 from credential_process.errors import NeedsPersonError
 from credential_process.markers import in_background_refresh
 from credential_process.options import MFA_CODE, PREFIX
@@ -33,10 +33,11 @@ def mfa_code(options, serial):
     mode = options.mfa_prompt or "auto"
     question = f"MFA code for {serial} (profile {options.profile}): "
     answer = None
+    # A person gets ASK_TIMEOUT, or what is left of the call's time budget.
     if mode in ("auto", "terminal"):
-        answer = ask_terminal(question, ASK_TIMEOUT)
+        answer = ask_terminal(question, budget.limit(ASK_TIMEOUT))
     if answer is None and mode in ("auto", "dialog"):
-        answer = ask_dialog(question, ASK_TIMEOUT)
+        answer = ask_dialog(question, budget.limit(ASK_TIMEOUT))
     if answer is None:
         raise NeedsPersonError(_nobody_to_ask(options.profile, mode))
     return _checked(answer, "the MFA code typed")
@@ -71,7 +72,7 @@ def ask_terminal(question, timeout):
         if line is None:
             writer.write("\n")
             writer.flush()
-            raise NeedsPersonError(f"no MFA code was typed within {timeout} s")
+            raise NeedsPersonError(f"no MFA code was typed within {timeout:.0f} s")
         return line
     finally:
         reader.close()
@@ -98,7 +99,7 @@ def ask_dialog(question, timeout):
             timeout=timeout, env=helper_command.helper_environment(),
         )
     except subprocess.TimeoutExpired:
-        raise NeedsPersonError(f"the MFA dialog got no answer within {timeout} s") from None
+        raise NeedsPersonError(f"the MFA dialog got no answer within {timeout:.0f} s") from None
     except OSError:
         return None
     if completed.returncode != 0:

@@ -16,8 +16,9 @@ import subprocess
 
 import pytest
 
-from support.hostile import cmdline, entry_files, set_remaining, tool_processes, wait_until, write_role_profiles
-from support.tools import TOOL
+from support.hostile import (cmdline, entry_files, group_processes, home_processes, set_remaining, tool_processes,
+                             wait_until, write_role_profiles)
+from support.tools import TOOL, read_entry
 
 NOBODY = 65534
 
@@ -117,20 +118,26 @@ def test_entry_not_private_is_ignored_and_replaced(dev, sts_proxy, run_tool, cha
     assert os.lstat(path).st_uid == os.geteuid() and _mode(path) == 0o600
 
 
+MFA_CODE = "654321"
+
+
 def test_refresher_argv_holds_no_secret(dev, aws_world, sts_proxy, run_tool):
     """The one child the tool starts itself: its command line (world-readable in
-    /proc) carries the profile and flags, never a key, secret or token."""
-    first = run_tool("--profile dev --role-session-name argv-check", dev.env)
+    /proc) carries the profile and flags, never a key, secret, token or the MFA
+    code the caller was given (good once, and already used)."""
+    flags = f"--profile dev --role-session-name argv-check --mfa-code {MFA_CODE}"
+    first = run_tool(flags, dev.env)
     assert first.returncode == 0, first.stderr
     sts_proxy.hang("AssumeRole", seconds=60)
     try:
         set_remaining(entry_files(dev)[0], 1500)
-        served = run_tool("--profile dev --role-session-name argv-check", dev.env)
+        served = run_tool(flags, dev.env)
         assert served.returncode == 0, served.stderr
         refreshers = wait_until(lambda: tool_processes(dev, refreshers_only=True), timeout=20)
         assert refreshers, "no refresher started"
         argv = " ".join(cmdline(refreshers[0]))
         assert "--profile=dev" in argv and "--role-session-name=argv-check" in argv
+        assert "--mfa-code" not in argv and MFA_CODE not in argv, argv
         for secret in _secrets(aws_world, first.stdout, served.stdout):
             assert secret not in argv
     finally:
@@ -162,8 +169,25 @@ def test_success_writes_stdout_only(dev, run_tool):
         assert list(json.loads(result.stdout))[0] == "Version"
 
 
-def test_no_process_left_behind(dev, run_tool):
-    run_tool("--profile dev", dev.env)
-    set_remaining(entry_files(dev)[0], 1500)
-    run_tool("--profile dev", dev.env)
-    assert wait_until(lambda: not tool_processes(dev), timeout=60)
+@pytest.mark.moto("open")  # moto refuses GetSessionToken credentials while enforcing auth
+def test_no_process_left_behind(home, aws_world, run_tool, tmp_path):
+    """Neither the tool, nor its background refresher, nor anything a helper
+    command started (here a background job of the mfa_process, in the
+    foreground call and again in the refresher) outlives the call: found by
+    environment (HOME) and by the helper's process group and session, not by name."""
+    leaders = tmp_path / "helper-leaders"
+    write_role_profiles(home, aws_world, mfa_serial="arn:aws:iam::123456789012:mfa/alice",
+                        mfa_process=f"echo $$ >> '{leaders}'; sleep 300 >/dev/null 2>&1 & echo 123456")
+    assert run_tool("--profile dev", home.env).returncode == 0
+    entries = {read_entry(path)["profile"]: path for path in entry_files(home)}
+    entries.pop(next(name for name in entries if name.startswith("MFA session"))).unlink()
+    set_remaining(entries["dev"], 1500)  # served, and renewed in the background: the helper runs again
+    assert run_tool("--profile dev", home.env).returncode == 0
+    assert wait_until(lambda: len(leaders.read_text().split()) == 2, timeout=30), "the refresher ran no helper"
+    assert wait_until(lambda: not tool_processes(home), timeout=60)
+    left = wait_until(lambda: not home_processes(home), timeout=5) or home_processes(home)
+    in_groups = [pid for leader in leaders.read_text().split() for pid in group_processes(int(leader))]
+    for pid in ([] if left is True else left) + in_groups:
+        os.kill(pid, 9)
+    assert left is True, f"left behind: {[' '.join(cmdline(pid)) for pid in left]}"
+    assert in_groups == []

@@ -10,6 +10,7 @@ import os
 
 import filelock
 
+from credential_process import budget
 from credential_process.errors import AwsError
 from credential_process.private_files import UnsafeFolder, ensure_private_folder
 from credential_process.stderr import warn
@@ -17,13 +18,19 @@ from credential_process.stderr import warn
 
 @contextlib.contextmanager
 def entry_lock(store, key, timeout, profile):
-    """Hold the lock of one cache entry; without a usable folder, go unlocked."""
+    """Hold the lock of one cache entry; without a usable folder, go unlocked.
+
+    The wait is ``timeout`` (credential_process_lock_timeout), or what is left
+    of the call's time budget when that ends first."""
+    wait, cut_by_budget = budget.limit(timeout), budget.limited(timeout)
     try:
-        lock = _acquire(store, key, timeout)
+        lock = _acquire(store, key, wait)
     except filelock.Timeout:
+        waited = f"{wait:.0f} s, the rest of {budget.describe()}," if cut_by_budget else f"{wait:.0f} s"
+        advice = "" if cut_by_budget else ", or raise credential_process_lock_timeout"
         raise AwsError(
-            f"waited {timeout} s for another credential-process refreshing profile {profile!r}; "
-            "try again, or raise credential_process_lock_timeout"
+            f"waited {waited} for another credential-process refreshing profile {profile!r}; "
+            f"try again{advice}"
         ) from None
     try:
         yield

@@ -6,6 +6,8 @@ profiles, cache-entry surgery, and finding the tool's own processes.
     only_entry(home)                   # the one entry file, parsed
     set_remaining(path, seconds)       # make an entry expire `seconds` from now
     tool_processes(home)               # pids of credential-process processes using this HOME
+    home_processes(home)               # pids of every live process using this HOME (helpers' children too)
+    group_processes(leader)            # pids of live processes in the group or session `leader` leads
     wait_until(predicate, timeout)     # poll; returns the last value
 """
 from __future__ import annotations
@@ -101,6 +103,42 @@ def tool_processes(home: HomeDir, refreshers_only: bool = False) -> list[int]:
         if refreshers_only and REFRESH_VARIABLE not in env:
             continue
         found.append(pid)
+    return found
+
+
+def _group_and_session(pid: int) -> tuple[int, int] | None:
+    """(process group id, session id) of a live, non-zombie process; None otherwise."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if fields[0] == "Z":
+        return None
+    return int(fields[2]), int(fields[3])
+
+
+def group_processes(leader: int) -> list[int]:
+    """Live processes whose process group or session is `leader`'s (by id, via
+    /proc, whatever their names): what a helper started and left behind."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            ids = _group_and_session(int(name))
+            if ids is not None and leader in ids:
+                found.append(int(name))
+    return found
+
+
+def home_processes(home: HomeDir) -> list[int]:
+    """Live processes whose environment has this HOME: the tool, its refreshers,
+    and every helper and helper's child they started (they inherit HOME)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        pid = int(name)
+        if _environ(pid).get("HOME") == str(home.path) and not _is_zombie(pid):
+            found.append(pid)
     return found
 
 
