@@ -6,15 +6,9 @@ This module is on the cache-hit path: standard library only.
 import configparser
 import os
 
+# The files' paths are inputs of every answer: defined once, with the others.
+from credential_process.call_inputs import config_path, credentials_path  # noqa: F401 (part of this API)
 from credential_process.errors import ConfigError, one_line
-
-
-def config_path():
-    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
-
-
-def credentials_path():
-    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
 
 
 def read_ini(path):

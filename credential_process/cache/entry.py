@@ -50,12 +50,16 @@ def base_identity(options):
 
 
 def cache_key(options, extra=None):
-    """A hash of everything that changes the answer STS would give."""
+    """A hash of everything that changes the answer STS would give, the base
+    credentials included (cache/base_inputs.py)."""
+    from credential_process.cache import base_inputs  # reads the files: not on the shortcut's hit
+
     material = {
         "format": FORMAT,
         "profile": options.profile,
         "options": options.answer_inputs(),
         "base": base_identity(options),
+        "base_inputs": base_inputs.material(options),
         "endpoint": endpoint_inputs(options),
         "extra": extra,
     }
@@ -72,7 +76,7 @@ def endpoint_inputs(options):
 
 
 def hash_key(material):
-    # Imported here, not at the top: a hit through cache/requests.py needs
+    # Imported here, not at the top: a hit through the plain-call shortcut needs
     # neither, and loading them (OpenSSL; re) costs it milliseconds.
     import hashlib
     import json

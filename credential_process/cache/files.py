@@ -3,7 +3,7 @@
 An entry file is three lines: a header with what freshness is judged on
 (``cp-entry 2 <expires_at> <skew> <duration> <kind>``), the entry as JSON, and
 for credentials the credential_process answer itself.  The header and the
-answer let the plain call (cache/requests.py) serve a hit without importing
+answer let the plain-call shortcut (cache/shortcut.py) serve a hit without importing
 ``json``, which with the ``re`` it loads costs more than half an interpreter
 start; everything else reads the JSON line.
 
@@ -19,7 +19,7 @@ import time
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache.store import Store
-from credential_process.private_files import (  # noqa: F401 (cache/requests.py imports them from here)
+from credential_process.private_files import (
     NOFOLLOW, TEMP_PREFIX, UnsafeFolder, check_private_folder, ensure_private_folder, read_private_file,
     remove_old_files, write_private_file,
 )
@@ -28,9 +28,10 @@ from credential_process.stderr import warn
 _STALE_TEMP_SECONDS = 60
 
 
-# The names this store (and cache/requests.py) writes in its folder, by suffix:
-# entries, their locks and background-refresh markers; request records.
-_KEY_LENGTHS = {"json": 40, "lock": 40, "refresh": 40, "request": 8}
+# The names this store (and cache/shortcut.py) writes in its folder, by suffix:
+# entries, their locks and background-refresh markers; plain-call shortcut
+# records (and the ".request" records of earlier versions).
+_KEY_LENGTHS = {"json": 40, "lock": 40, "refresh": 40, "shortcut": 16, "request": 8}
 
 
 def is_store_file(name):
@@ -65,14 +66,15 @@ class FileStore(Store):
         return None if data is None else parse(data)
 
     def load_answer(self, key):
-        """(freshness fields, credential_process answer) of a credentials entry, or
-        None; reads no JSON.  The answer was written with the entry, atomically."""
+        """(freshness fields, credential_process answer, the file's bytes) of a
+        credentials entry, or None; reads no JSON, so it cannot tell a damaged
+        payload: the caller compares the bytes with ones the full path judged."""
         data = read_private_file(self.folder, self.path(key))
         lines = data.split(b"\n") if data else ()
         header = read_header(lines[0]) if len(lines) == 4 else None
         if header is None or header["kind"] != entry_format.CREDENTIALS or not lines[2]:
             return None
-        return header, lines[2]
+        return header, lines[2], data
 
     def save(self, key, entry):
         """Write an entry atomically; a failure is a warning, never fatal."""

@@ -106,8 +106,9 @@ def clear(profile, everything):
 
 def _clear_file_folder():
     """Remove what entries() does not list: unreadable or old-format entries,
-    refresh markers, request records, temp files of killed writers.  Only
-    names the file store writes, and only in a folder that is ours alone.
+    refresh markers, plain-call shortcut records, temp files of killed
+    writers.  Only names the file store writes, and only in a folder that is
+    ours alone.
 
     Lock files stay (they are empty): unlinking one that a refresh holds lets
     the next caller lock a new file and make a second STS call (MFA prompt).

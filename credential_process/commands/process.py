@@ -1,7 +1,7 @@
 """The default command: print the profile's credentials as credential_process JSON.
 
 Imports are inside the functions: the plain call (``run_plain``) is the one
-every SDK makes on every refresh, and a hit through the request shortcut
+every SDK makes on every refresh, and a hit through the plain-call shortcut
 needs neither the options module nor the resolver.
 """
 
@@ -24,15 +24,22 @@ def run(args):
 
 
 def run_plain(argv, args):
-    """``[--profile NAME]`` alone: served through the request shortcut when it can be."""
-    from credential_process.cache import requests
+    """``[--profile NAME]`` alone: served through the plain-call shortcut when it can be."""
+    import time
 
-    answer = requests.serve(argv)
+    from credential_process import call_inputs
+    from credential_process.cache import shortcut
+
+    # Before anything is read: what the full path decides by is identified
+    # first, so an edit during the call is seen (cache/shortcut.py).
+    started = time.time()
+    inputs = call_inputs.snapshot()
+    answer = shortcut.serve(argv, inputs)
     if answer is None:
         from credential_process.commands import _profile
 
         options, entry = _profile.resolve(args)
-        requests.remember(argv, options)
+        shortcut.remember(argv, options, entry, inputs, started)
         _print(entry)
     else:
         _write(answer)

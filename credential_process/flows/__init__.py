@@ -22,7 +22,12 @@ def run(options, chain, resolve_profile):
 
     row = flow_table.BY_NAME[options.flow]
     base = base_credentials(options, chain, resolve_profile) if row.needs_base else None
-    return flow_module(options).fetch(options, base)
+    entry = flow_module(options).fetch(options, base)
+    if base:
+        # Which keys really signed (never the secret): the key holds only what
+        # they are resolved from, cheap to know before resolving them.
+        entry["signed_by"] = base["AccessKeyId"]
+    return entry
 
 
 def flow_module(options):

@@ -8,10 +8,10 @@ two disagree.
 """
 
 import json
-import os
 import re
 import time
 
+from credential_process import call_inputs
 from credential_process.errors import ConfigError
 from credential_process.os_keyring import backend as keyring_backend
 from credential_process.os_keyring.name_index import NameIndex
@@ -24,13 +24,9 @@ _SECRET_ACCESS_KEY = re.compile(r"^[A-Za-z0-9+/]{40}$")
 _NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 
-def state_folder():
-    return os.path.expanduser("~/.aws/credential-process")
-
-
 def index():
     """Names, masked key IDs and dates of what we stored: never a secret."""
-    return NameIndex(os.path.join(state_folder(), "keys-index.json"))
+    return NameIndex(call_inputs.keys_index_path())
 
 
 # -- validation ------------------------------------------------------------------

@@ -6,6 +6,7 @@
     proxy.count("AssumeRole")            # requests seen for that action
     proxy.counts                         # {"AssumeRole": 2, "GetCallerIdentity": 1}
     proxy.calls("AssumeRole")            # [{"RoleArn": ..., "DurationSeconds": ...}, ...]
+    proxy.signers("GetSessionToken")     # access key ID that signed each call (None: unsigned)
     proxy.inject("AssumeRole", 503, times=2)          # next 2 AssumeRole -> 503
     proxy.inject("AssumeRole", 403, code="AccessDenied", message="MFA required")
     proxy.hang("GetSessionToken", 30)    # accept, never answer (for 30 s), close
@@ -93,6 +94,16 @@ class Call:
     time: float
 
 
+_CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def signer(headers: dict) -> Optional[str]:
+    """The access key ID that signed a request (SigV4 header), or None."""
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+    found = _CREDENTIAL_RE.search(value or "")
+    return found.group(1) if found else None
+
+
 _EXPIRATION_RE = re.compile(rb"<Expiration>([^<]+)</Expiration>")
 
 
@@ -177,6 +188,12 @@ class StsProxy:
     def requests(self, action: Optional[str] = None) -> list[Call]:
         with self._lock:
             return [call for call in self._calls if action is None or call.action == action]
+
+    def signers(self, action: Optional[str] = None) -> list[Optional[str]]:
+        """The access key ID in the SigV4 `Authorization: ... Credential=KEY/...`
+        header of each call, oldest first; None for an unsigned call.  moto hands
+        out fixed keys for some actions: who signed is then the only identity."""
+        return [signer(c.headers) for c in self.requests(action)]
 
     def max_in_flight(self, action: str) -> int:
         """Highest number of simultaneous requests seen for `action`."""
