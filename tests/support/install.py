@@ -3,10 +3,11 @@
     source = copy_source(folder)                  # what `pip install .` builds, outside the worktree
     bin_dir = stock_pip_venv(folder / "a", source)    # `python3 -m venv` + its own (ensurepip) pip
     bin_dir = current_pip_venv(folder / "b", source)  # a venv without pip, installed by this venv's pip
+    bin_dir = current_pip_venv(folder / "c", source, deps=True)  # with botocore, keyring, ...
     pip_version(bin_dir)                          # (major, minor) of the pip in that venv
 
-Both install with --no-deps: a cache hit imports only the standard library, and
-the dependencies would take minutes to install.  The source is copied first so
+Both install with --no-deps unless told: a cache hit imports only the standard
+library, and the dependencies take a while to install.  The source is copied first so
 that setuptools' build/ and *.egg-info never land in the worktree.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
 SOURCE_FOLDERS = ("credential_process", "bin")
-QUIET = ("--quiet", "--no-deps", "--disable-pip-version-check")
+QUIET = ("--quiet", "--disable-pip-version-check")
 
 
 def copy_source(folder: Path) -> Path:
@@ -43,12 +44,12 @@ def base_python() -> str:
 def stock_pip_venv(venv: Path, source: Path) -> Path:
     """`python3 -m venv VENV && VENV/bin/pip install SOURCE`: the pip ensurepip brings, never upgraded."""
     subprocess.run([base_python(), "-m", "venv", str(venv)], check=True, capture_output=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", *QUIET, str(source)],
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", *QUIET, "--no-deps", str(source)],
                    check=True, capture_output=True)
     return venv / "bin"
 
 
-def current_pip_venv(venv: Path, source: Path) -> Path:
+def current_pip_venv(venv: Path, source: Path, deps: bool = False) -> Path:
     """A venv without pip, installed into by the pip of the running venv (pip >= 22.3 has --python)."""
     subprocess.run([base_python(), "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", *QUIET,
