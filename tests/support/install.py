@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
+SOURCE_FILES = ("pyproject.toml", "setup.py", "README.md", "LICENSE")
 SOURCE_FOLDERS = ("credential_process", "bin")
 QUIET = ("--quiet", "--disable-pip-version-check")
 
@@ -53,7 +53,7 @@ def current_pip_venv(venv: Path, source: Path, deps: bool = False) -> Path:
     """A venv without pip, installed into by the pip of the running venv (pip >= 22.3 has --python)."""
     subprocess.run([base_python(), "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", *QUIET,
-                    str(source)], check=True, capture_output=True)
+                    *(() if deps else ("--no-deps",)), str(source)], check=True, capture_output=True)
     return venv / "bin"
 
 
