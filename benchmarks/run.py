@@ -84,9 +84,6 @@ def measure(options, bench):
     for name, make in groups.HIT_GROUPS.items():
         if name in options.only:
             hits.update(make(bench))
-    for name, make in groups.COLD_GROUPS.items():
-        if name in options.only:
-            colds.update(make(bench))
 
     wall, cpu, rss, herds, requests = {}, {}, {}, {}, None
     if hits:
@@ -100,6 +97,10 @@ def measure(options, bench):
         rss = {name: peak_rss_kib(row.argv, row.env) for name, row in hits.items()}
         if not os.access(GNU_TIME, os.X_OK):
             bench.notes.append(f"peak RSS not measured: {GNU_TIME} (Debian package time) is missing")
+    # The cold groups empty the caches: made only once the hits are timed.
+    for name, make in groups.COLD_GROUPS.items():
+        if name in options.only:
+            colds.update(make(bench))
     if colds:
         cold_wall, cold_cpu = interleaved(colds, options.colds)
         wall.update(cold_wall)
