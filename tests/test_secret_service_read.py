@@ -12,6 +12,7 @@ import sys
 import uuid
 
 import keyring
+import keyring.backend
 import keyring.backends.fail
 import keyring.core
 import pytest
@@ -37,8 +38,12 @@ def real_keyring(monkeypatch, secret_service, tmp_path):
     for name in ["PYTHON_KEYRING_BACKEND", keystore.INSECURE_VARIABLE] + [
             name for name in os.environ if name.startswith("KEYRING_PROPERTY_")]:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     monkeypatch.setattr(keystore, "_checked", None)
+    monkeypatch.setattr(keyring.backend, "_limit", None)  # restored after: init_backend sets it
+    # Keyring's own choice, as in a user's process; the test doubles of
+    # support/keyring_backends.py, once imported by another test, are not in it.
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    keyring.core.init_backend(lambda found: not type(found).__module__.startswith("support."))
     folder = tmp_path / "cache"
     assert secret_service_read.SECRET_SERVICE == keystore.backend_name(
         keystore._writes_to(keystore.backend()))  # keyring does choose the Secret Service here
