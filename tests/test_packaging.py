@@ -94,7 +94,7 @@ def test_build_wheel_and_sdist_pass_twine_check(source, tmp_path):
     assert f"Version: {version}" in metadata
     assert "Provides-Extra: eks" in metadata and "Provides-Extra: login" in metadata
     assert re.search(r"Requires-Dist: botocore\[crt\].*extra == \"login\"", metadata)
-    assert "Project-URL: Changelog" in metadata and "Classifier: Environment :: Console" in metadata
+    assert "Classifier: Environment :: Console" in metadata
     assert "Description-Content-Type: text/markdown" in metadata
 
 
