@@ -12,12 +12,14 @@ DESCRIPTION = "show the caller identity of a profile's credentials (STS GetCalle
 
 def add_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
+    _profile.add_positional(parser)
     _profile.add_arguments(parser)
 
 
 def run(args):
     from credential_process import sts
 
+    _profile.take_positional(args)
     options, entry = _profile.resolve(args)
     identity, _ = sts.call(sts.client(options, entry["credentials"]), "GetCallerIdentity")
     seconds = int(remaining(entry))
