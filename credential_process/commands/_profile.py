@@ -38,9 +38,13 @@ def apply_region(args):
     """--region: STS is called there and the credentials are given for it."""
     region = getattr(args, "region", None)
     if region:
-        if not _REGION.match(region):
-            raise ConfigError(f"--region is not a region name: {region!r}")
-        os.environ["AWS_REGION"] = region
+        os.environ["AWS_REGION"] = checked_region(region)
+
+
+def checked_region(region):
+    if not _REGION.match(region):
+        raise ConfigError(f"--region is not a region name: {region!r}")
+    return region
 
 
 def resolve(args):
