@@ -144,5 +144,14 @@ def refresh_if_free(store, key, options, fetch):
 
 def _fetch(options, chain):
     from credential_process import flows
+    from credential_process.errors import AwsError
 
-    return flows.run(options, chain, get_entry)
+    try:
+        return flows.run(options, chain, get_entry)
+    except AwsError as error:
+        # Named after the innermost profile refused (a source's refusal names the source).
+        if getattr(error, "code", None) and not getattr(error, "explained", False):
+            from credential_process.refusals import explained
+
+            raise explained(error, options) from None
+        raise
