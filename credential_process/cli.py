@@ -41,7 +41,9 @@ def build_parser(command):
     module = importlib.import_module(f"credential_process.commands.{command}")
     prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
     parser = _new_parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
-    parser.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    parser.add_argument("--debug", action="store_true",
+                        help="explain failures in full, and on success trace where the answer came "
+                             "from (secrets redacted)")
     if command == DEFAULT_COMMAND:
         parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
     module.add_arguments(parser)
@@ -54,6 +56,10 @@ def main(argv=None):
     if command != DEFAULT_COMMAND:
         argv = argv[1:]
     debug = "--debug" in argv
+    if debug:
+        from credential_process import trace
+
+        trace.start()
     if command == DEFAULT_COMMAND:  # the command SDKs run, and kill after 60 s (Go)
         from credential_process import budget
 
@@ -65,7 +71,10 @@ def main(argv=None):
 
             return process.run_plain(argv, args)
         parser, module = build_parser(command)
-        return module.run(parser.parse_args(argv))
+        code = module.run(parser.parse_args(argv))
+        if debug:
+            trace.write()
+        return code
     except CredentialProcessError as error:
         return _fail(error, error.exit_code, debug)
     except KeyboardInterrupt:

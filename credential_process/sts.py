@@ -32,7 +32,7 @@ import botocore.exceptions
 import botocore.session
 from botocore import UNSIGNED, xform_name
 
-from credential_process import __version__, budget
+from credential_process import __version__, budget, trace
 from credential_process.errors import AwsError, ConfigError
 
 CONNECT_TIMEOUT = 3
@@ -115,6 +115,7 @@ def call(sts_client, operation, **params):
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"{_service(sts_client)} {operation} failed: {error}") from None
+    trace.note(f"{where}: {operation} answered in {time.time() - before:.2f} s")
     return response, _skew(response, (before + time.time()) / 2)
 
 
