@@ -47,7 +47,22 @@ def build_parser(command):
     if command == DEFAULT_COMMAND:
         parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
     module.add_arguments(parser)
+    parser.usage = _usage(prog, parser, command)
     return parser, module
+
+
+def _usage(prog, parser, command):
+    """One short usage line: the commands on the top one, the positionals on the others
+    (argparse's own lists every flag: more than 30 for the commands serving a profile)."""
+    if command == DEFAULT_COMMAND:
+        return (f"{prog} [--profile NAME] [options]      (credential_process JSON, for the SDKs)\n"
+                f"       {prog} {{{','.join(COMMANDS)}}} ...")
+    words = []
+    for action in parser._actions:
+        if not action.option_strings:
+            word = action.metavar or action.dest
+            words.append(f"[{word}]" if action.nargs == "?" and not word.startswith("[") else word)
+    return " ".join([prog, "[options]", *words])
 
 
 def main(argv=None):

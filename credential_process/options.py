@@ -42,6 +42,7 @@ def _choice(*allowed):
             raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
+    parse.choices = allowed  # for --help and shell completion (commands/_flags.py)
     return parse
 
 
@@ -251,13 +252,6 @@ class Options:
     def answer_inputs(self):
         """Everything in these options that changes which credentials STS returns."""
         return {spec.name: getattr(self, spec.name) for spec in SPECS if spec.affects_answer}
-
-
-def add_flags(parser):
-    """Add --profile and one flag per key to an argparse parser."""
-    parser.add_argument("--profile", help="the profile to serve (default: $AWS_PROFILE, else default)")
-    for spec in SPECS:
-        parser.add_argument(spec.flag, dest="opt_" + spec.name, metavar="VALUE", help=spec.help)
 
 
 def read_ini(path):

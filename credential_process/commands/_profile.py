@@ -12,7 +12,9 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
 
 
 def add_arguments(parser):
-    options_module.add_flags(parser)
+    from credential_process.commands import _flags  # argparse: not on the plain call's path
+
+    _flags.add_flags(parser)
 
 
 def add_positional(parser):

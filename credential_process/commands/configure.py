@@ -7,7 +7,7 @@ import sys
 from credential_process import inifile
 from credential_process import options as options_module
 from credential_process.cache.files import warn
-from credential_process.commands import own_command
+from credential_process.commands import _flags, own_command
 from credential_process.commands._profile import checked_region
 from credential_process.errors import ConfigError, NeedsPersonError
 
@@ -27,7 +27,7 @@ def add_arguments(parser):
     parser.add_argument("--unset", action="append", default=[], metavar="KEY",
                         help="remove a key: a flag's name (duration-seconds), its "
                              "credential_process_* key, or region; may be repeated")
-    options_module.add_flags(parser)
+    _flags.add_flags(parser)
 
 
 def run(args):
