@@ -35,7 +35,8 @@ def add_flags(parser):
         if spec.name not in grouped:
             setattr(action, _HIDDEN_HELP, action.help)
             action.help = argparse.SUPPRESS
-    parser.add_argument("--help-all", action=_HelpAll, nargs=0,
+    parser.add_argument("--help-all", action=_HelpAll, nargs=0, dest=argparse.SUPPRESS,
+                        default=argparse.SUPPRESS,
                         help="show this help with every flag (each credential_process_* key has one)")
 
 

@@ -33,7 +33,8 @@ def take_positional(args, name=None):
     name = getattr(args, "profile_name", None) if name is None else name
     if name and args.profile and name != args.profile:
         raise ConfigError(f"two profiles named: {name!r} and --profile {args.profile!r}")
-    args.profile = args.profile or name
+    if args.profile is None:  # an empty --profile stays empty: options refuses it
+        args.profile = name
 
 
 def apply_region(args):
