@@ -141,7 +141,8 @@ def call_with_mfa(sts_client, operation, serial, **params):
                 f"the MFA code for {serial} was rejected ({operation}: {error.aws_message}); "
                 "nothing was cached"
             )
-            rejected.code, rejected.key_id = "MfaCodeRefused", error.key_id  # refusals.MFA_CODE_REFUSED
+            rejected.code = "MfaCodeRefused"  # refusals.MFA_CODE_REFUSED
+            rejected.key_id = getattr(error, "key_id", None)
             raise rejected from None
         raise
 
