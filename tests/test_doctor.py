@@ -119,6 +119,11 @@ CASES = [
      "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n"
      + served(source="credential_process_source_profile = sso\n"),
      "", "its source profile 'sso' signs in with IAM Identity Center, and that sign-in has not been made"),
+    ("an `aws login` session behind the source with no sign-in",
+     "[profile console]\nlogin_session = arn:aws:iam::111111111111:user/alice\nregion = us-east-1\n\n"
+     + served(source="credential_process_source_profile = console\n"),
+     "", "its source profile 'console' uses the `aws login` session 'arn:aws:iam::111111111111:user/alice', "
+         "which has no sign-in on this machine"),
 ]
 
 
@@ -241,3 +246,17 @@ def test_an_unreadable_config_file(home, run_tool):
     assert result.returncode == 2, result.stdout + result.stderr
     [(where, problem, fix)] = findings(result.stdout)
     assert where == "config" and problem.startswith("cannot read ") and "readable INI file" in fix
+
+
+def test_a_signed_in_login_session_behind_the_source_is_fine(home, run_tool):
+    import hashlib
+
+    name = "arn:aws:iam::111111111111:user/alice"
+    home.write_config(f"[profile console]\nlogin_session = {name}\nregion = us-east-1\n\n"
+                      + served(source="credential_process_source_profile = console\n"))
+    home.write_credentials(f"[base]\n{KEYS}")
+    folder = home / ".aws" / "login" / "cache"
+    folder.mkdir(parents=True)
+    (folder / (hashlib.sha256(name.encode()).hexdigest() + ".json")).write_text("{}")
+    result = doctor(run_tool, home)
+    assert result.returncode == 0, result.stdout

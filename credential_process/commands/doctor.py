@@ -224,8 +224,16 @@ def _expired_sign_in(profile, source):
     from credential_process.commands.profiles import sso_state
 
     section = profile.profiles.get(source, {})
-    if any(key.startswith(PREFIX) for key in section) or not (
-            section.get("sso_session") or section.get("sso_start_url")):
+    if any(key.startswith(PREFIX) for key in section):
+        return
+    if section.get("login_session") and not _login_token_exists(section["login_session"]):
+        yield Finding(
+            _where(profile),
+            f"its source profile {source!r} uses the `aws login` session {section['login_session']!r}, "
+            "which has no sign-in on this machine (none made, or it was removed): every refresh fails",
+            f"aws login --profile {source}",
+        )
+    if not (section.get("sso_session") or section.get("sso_start_url")):
         return
     state, expires = sso_state(section, profile.profiles)
     if state == "valid":
@@ -306,6 +314,16 @@ PROFILE_CHECKS = (
     _chained_role_duration,
     _sso_session,
 )
+
+
+def _login_token_exists(session_name):
+    """Whether botocore's token file of an `aws login` session exists (its own path rule)."""
+    try:
+        from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
+    except ImportError:  # a botocore without `aws login` support: nothing to tell
+        return True
+    folder = get_login_token_cache_directory()
+    return os.path.exists(os.path.join(folder, generate_login_cache_key(session_name) + ".json"))
 
 
 # -- checks of the surroundings --------------------------------------------------
