@@ -71,7 +71,7 @@ def test_the_default_command_keeps_profile_a_flag(dev, run_tool):
 
 
 def test_export_gives_the_region_sts_was_called_in(dev, sts_proxy, run_tool):
-    result = run_tool(["export", "dev"], dict(dev.env, AWS_REGION="us-west-2"))
+    result = run_tool(["export", "--profile", "dev"], dict(dev.env, AWS_REGION="us-west-2"))
     assert result.returncode == 0, result.stderr
     assert "export AWS_REGION='us-west-2'" in result.stdout
     assert sts_regions(sts_proxy) == ["us-west-2"]
