@@ -54,3 +54,13 @@ def test_list_tells_regions_apart(home, aws_world, sts_proxy, run_tool):
     lines = run_tool("cache list", home.env).stdout.splitlines()
     assert [line.split()[3] for line in lines[1:]] == ["eu-west-1", "us-west-2"]
     assert all("(in " in line for line in lines[1:])
+
+
+def test_clear_mfa_refusals(home, run_tool):
+    home.write_config("[profile dev]\ncredential_process_role_arn = arn:aws:iam::123456789012:role/R\n")
+    result = run_tool("cache clear --profile dev --mfa", home.env)
+    assert result.returncode == 2 and result.stderr == (
+        "credential-process: profile 'dev' uses no MFA device: there is no MFA session to remove\n")
+    result = run_tool("cache clear --all --mfa", home.env)
+    assert result.returncode == 2 and result.stderr == (
+        "credential-process: --mfa goes with --profile NAME (--all removes the MFA sessions too)\n")
