@@ -41,11 +41,28 @@ def build_parser(command):
     module = importlib.import_module(f"credential_process.commands.{command}")
     prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
     parser = _new_parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
-    parser.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    parser.add_argument("--debug", action="store_true",
+                        help="explain failures in full, and on success trace where the answer came "
+                             "from (secrets redacted)")
     if command == DEFAULT_COMMAND:
         parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
     module.add_arguments(parser)
+    parser.usage = _usage(prog, parser, command)
     return parser, module
+
+
+def _usage(prog, parser, command):
+    """One short usage line: the commands on the top one, the positionals on the others
+    (argparse's own lists every flag: more than 30 for the commands serving a profile)."""
+    if command == DEFAULT_COMMAND:
+        return (f"{prog} [--profile NAME] [options]      (credential_process JSON, for the SDKs)\n"
+                f"       {prog} {{{','.join(COMMANDS)}}} ...")
+    words = []
+    for action in parser._actions:
+        if not action.option_strings:
+            word = action.metavar or action.dest
+            words.append(f"[{word}]" if action.nargs == "?" and not word.startswith("[") else word)
+    return " ".join([prog, "[options]", *words])
 
 
 def main(argv=None):
@@ -54,6 +71,10 @@ def main(argv=None):
     if command != DEFAULT_COMMAND:
         argv = argv[1:]
     debug = "--debug" in argv
+    if debug:
+        from credential_process import trace
+
+        trace.start()
     if command == DEFAULT_COMMAND:  # the command SDKs run, and kill after 60 s (Go)
         from credential_process import budget
 
@@ -65,7 +86,10 @@ def main(argv=None):
 
             return process.run_plain(argv, args)
         parser, module = build_parser(command)
-        return module.run(parser.parse_args(argv))
+        code = module.run(parser.parse_args(argv))
+        if debug:
+            trace.write()
+        return code
     except CredentialProcessError as error:
         return _fail(error, error.exit_code, debug)
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 
+from credential_process import trace
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
 from credential_process.errors import ConfigError
@@ -39,6 +40,9 @@ def get_entry(options, chain=()):
     guard_loop(options.profile, chain)
     store = open_store(options.cache)
     key = entry_format.cache_key(options)
+    where = getattr(store, "path", None)
+    trace.note(f"profile {options.profile!r}: flow {options.method}, region {options.region}, "
+               f"cache {store.name} entry {where(key) if where else key}")
 
     def fetch():
         return _fetch(options, chain)
@@ -55,12 +59,19 @@ def cached(store, key, options, fetch):
     """The entry under ``key`` if fresh; else ``fetch()``'s, stored, under the lock."""
     found = store.load(key)
     if found is not None and entry_format.is_fresh(found, options):
+        trace.note(f"{options.profile}: cache hit, fresh until {found['credentials']['Expiration']}"
+                   if "credentials" in found else f"{options.profile}: cache hit")
         return found
+    import time
+
     from credential_process.cache.lock import entry_lock
 
+    asked = time.monotonic()
     with entry_lock(store, key, options.lock_timeout, options.profile):
+        trace.note(f"{options.profile}: cache miss; waited {time.monotonic() - asked:.2f} s for the lock")
         found = store.load(key)  # another process may have refreshed it meanwhile
         if found is not None and entry_format.is_fresh(found, options):
+            trace.note(f"{options.profile}: another process had refreshed the entry meanwhile")
             return found
         fresh = fetch()
         store.save(key, fresh)
@@ -144,5 +155,14 @@ def refresh_if_free(store, key, options, fetch):
 
 def _fetch(options, chain):
     from credential_process import flows
+    from credential_process.errors import AwsError
 
-    return flows.run(options, chain, get_entry)
+    try:
+        return flows.run(options, chain, get_entry)
+    except AwsError as error:
+        # Named after the innermost profile refused (a source's refusal names the source).
+        if getattr(error, "code", None) and not getattr(error, "explained", False):
+            from credential_process.refusals import explained
+
+            raise explained(error, options) from None
+        raise

@@ -32,7 +32,7 @@ import botocore.exceptions
 import botocore.session
 from botocore import UNSIGNED, xform_name
 
-from credential_process import __version__, budget
+from credential_process import __version__, budget, trace
 from credential_process.errors import AwsError, ConfigError
 
 CONNECT_TIMEOUT = 3
@@ -74,9 +74,12 @@ def client(options, credentials=None, service="sts", region=None):
             "aws_session_token": credentials.get("SessionToken"),
         }
     try:
-        return session.create_client(service, region_name=region or options.region, config=config, **keys)
+        made = session.create_client(service, region_name=region or options.region, config=config, **keys)
     except botocore.exceptions.BotoCoreError as error:
         raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
+    # The key ID (never the secret) that signs, for refusal messages (refusals.py).
+    made.credential_process_key_id = credentials["AccessKeyId"] if credentials else None
+    return made
 
 
 def call(sts_client, operation, **params):
@@ -101,6 +104,8 @@ def call(sts_client, operation, **params):
         # For flows that react to one kind of refusal (a rejected MFA code, the role chaining limit).
         refused.code = details.get("Code")
         refused.aws_message = details.get("Message", "")
+        refused.operation = operation
+        refused.key_id = getattr(sts_client, "credential_process_key_id", None)
         raise refused from None
     except (botocore.exceptions.EndpointConnectionError,
             botocore.exceptions.ConnectTimeoutError,
@@ -110,6 +115,7 @@ def call(sts_client, operation, **params):
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"{_service(sts_client)} {operation} failed: {error}") from None
+    trace.note(f"{where}: {operation} answered in {time.time() - before:.2f} s")
     return response, _skew(response, (before + time.time()) / 2)
 
 

@@ -51,6 +51,16 @@ def warn(message):
     sys.stderr.write(f"credential-process: warning: {message}\n")
 
 
+_said_unsafe = set()
+
+
+def warn_unsafe(error):
+    """An unsafe cache folder, said once per run: every read, lock and write meets it."""
+    if str(error) not in _said_unsafe:
+        _said_unsafe.add(str(error))
+        warn(f"cache not used, credentials not cached: {error} (credential-process doctor says how to fix it)")
+
+
 class UnsafeFolder(Exception):
     """The cache folder exists but is not ours alone."""
 
@@ -115,7 +125,9 @@ class FileStore:
             self._remove_stale_temp_files()
             _remove_empty_folder(self.path(key))
             write_private_file(self.folder, self.path(key), encode(entry))
-        except (OSError, UnsafeFolder) as error:
+        except UnsafeFolder as error:
+            warn_unsafe(error)
+        except OSError as error:
             warn(f"could not write the cache ({_describe(error)}); credentials not cached")
 
     def claim_refresh(self, key, interval):
@@ -201,7 +213,10 @@ def read_private_file(folder, path):
         descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
     except FileNotFoundError:
         return None
-    except (OSError, UnsafeFolder) as error:
+    except UnsafeFolder as error:
+        warn_unsafe(error)
+        return None
+    except OSError as error:
         warn(f"cache not used: {error}")
         return None
     try:

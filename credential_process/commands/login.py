@@ -33,7 +33,6 @@ DEFAULT_FEDERATION_SECONDS = 3600
 CHAINED_CONSOLE_SECONDS = 3600
 ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 _ROLE_SESSIONS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
 
 
 def add_arguments(parser):
@@ -49,13 +48,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    if args.profile_name and args.profile and args.profile_name != args.profile:
-        raise ConfigError(f"two profiles named: {args.profile_name!r} and --profile {args.profile!r}")
-    args.profile = args.profile or args.profile_name
-    if args.region:
-        if not _REGION.match(args.region):
-            raise ConfigError(f"--region is not a region name: {args.region!r}")
-        os.environ["AWS_REGION"] = args.region  # the STS calls are made there too
+    _profile.take_positional(args)
+    _profile.apply_region(args)  # the STS calls are made there too
     if os.environ.get(federation.ENDPOINT_VARIABLE):
         _say(f"warning: {federation.ENDPOINT_VARIABLE} is set: the credentials go to "
              f"{os.environ[federation.ENDPOINT_VARIABLE].split('?')[0]} (a testing aid)")

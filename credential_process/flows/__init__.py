@@ -137,10 +137,13 @@ def call_with_mfa(sts_client, operation, serial, **params):
     except AwsError as error:
         if getattr(error, "code", None) == "AccessDenied" and "multifactorauthentication" in (
                 getattr(error, "aws_message", "") or "").lower():
-            raise AwsError(
+            rejected = AwsError(
                 f"the MFA code for {serial} was rejected ({operation}: {error.aws_message}); "
-                "nothing was cached: try again with the next code"
-            ) from None
+                "nothing was cached"
+            )
+            rejected.code = "MfaCodeRefused"  # refusals.MFA_CODE_REFUSED
+            rejected.key_id = getattr(error, "key_id", None)
+            raise rejected from None
         raise
 
 
