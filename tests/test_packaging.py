@@ -59,7 +59,7 @@ def test_version_is_written_once(run_tool, home):
     assert version("credential-process") == credential_process.__version__
     assert run_tool("--version", home.env).stdout.strip() == f"credential-process {credential_process.__version__}"
     pyproject = (REPO_ROOT / "pyproject.toml").read_text()
-    assert 'dynamic = ["version"]' in pyproject and not re.search(r'(?m)^version\s*=\s*"', pyproject)
+    assert re.search(r'(?m)^dynamic = \[[^]]*"version"', pyproject) and not re.search(r'(?m)^version\s*=\s*"', pyproject)
 
 
 @pytest.mark.slow
