@@ -21,6 +21,10 @@ def main(argv=None):
     if command != DEFAULT_COMMAND:
         argv = argv[1:]
     debug = "--debug" in argv
+    if debug:
+        from credential_process import trace
+
+        trace.start()
     if command == DEFAULT_COMMAND:  # the command SDKs run, and kill after 60 s (Go)
         from credential_process import budget
 
@@ -32,7 +36,10 @@ def main(argv=None):
 
             return process.run_plain(argv, args)
         parser, module = build_parser(command)
-        return module.run(parser.parse_args(argv))
+        code = module.run(parser.parse_args(argv))
+        if debug:
+            trace.write()
+        return code
     except CredentialProcessError as error:
         return _fail(error, error.exit_code, debug)
     except KeyboardInterrupt:

@@ -24,12 +24,14 @@ class RefusedError(AwsError):
     apart, for flows that react to one kind of refusal (a rejected MFA code,
     the role chaining limit)."""
 
-    def __init__(self, service, operation, code, message):
+    def __init__(self, service, operation, code, message, key_id=None, text=None):
         self.service = service
         self.operation = operation
         self.code = code or "Error"
         self.message = message or ""
-        super().__init__(f"{service} {operation} refused: {self.code}: {self.message}".rstrip(": "))
+        self.key_id = key_id  # the access key ID that signed the call: an ID, never a secret
+        self.explained = False  # refusals.explained has added the profile's context
+        super().__init__(text or f"{service} {operation} refused: {self.code}: {self.message}".rstrip(": "))
 
 
 class ConfigError(CredentialProcessError):

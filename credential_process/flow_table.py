@@ -67,6 +67,14 @@ FLOWS = (
          keys=("federation_name", "tags") + _POLICY,
          required=(("federation_name",),),
          default_duration=43200, max_duration=129600, needs_base=True, assumed_role=False),
+    # IAM Identity Center: the portal's GetRoleCredentials; the permission set
+    # decides the session's length (duration_seconds is not asked).
+    Flow("sso", "sso",
+         markers=("sso_session",),
+         keys=("sso_session", "sso_account_id", "sso_role_name"),
+         required=(("sso_session",), ("sso_account_id",), ("sso_role_name",)),
+         default_duration=3600, max_duration=43200, needs_base=False, assumed_role=True,
+         unattended_check="can_refresh_unattended"),
     Flow("assume-role", "assume_role",
          markers=("role_arn",),
          keys=("role_arn", "role_session_name", "external_id", "tags", "transitive_tag_keys", "source_identity",

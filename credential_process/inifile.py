@@ -245,3 +245,20 @@ def _check_value(key, value):
         raise ConfigError(f"the value of {key} must be one line of text")
     if value != value.strip():
         raise ConfigError(f"the value of {key} must not start or end with spaces")
+
+
+def add_sections(path, sections):
+    """Append the sections of ``sections`` ({name: {key: value}}) that the file
+    does not have yet: one backup, one write.  Returns the backup's path."""
+    for mapping in sections.values():
+        for key, value in mapping.items():
+            _check_key(key)
+            _check_value(key, value)
+
+    def change(lines, newline):
+        present = {_normal_name(name) for name in _sections(lines)}
+        for name, mapping in sections.items():
+            if _normal_name(name) not in present:
+                _append_section(lines, newline, _normal_name(name), mapping)
+
+    return _edit(path, change)

@@ -11,6 +11,8 @@ import re
 
 from credential_process import flow_table
 from credential_process.aws_config import config_path, profile_sections, read_ini, resolve_profile_name
+from credential_process.durations import duration as _duration
+from credential_process.durations import format_duration
 from credential_process.errors import ConfigError, one_line
 
 PREFIX = "credential_process_"
@@ -39,19 +41,7 @@ def _choice(*allowed):
             raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
-    return parse
-
-
-def _integer(low, high):
-    def parse(value, key):
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise ConfigError(f"{key} must be a whole number of seconds, not {value!r}") from None
-        if not low <= number <= high:
-            raise ConfigError(f"{key} must be between {low} and {high}, not {number}")
-        return number
-
+    parse.choices = allowed  # for --help and shell completion (commands/_flags.py)
     return parse
 
 
@@ -90,6 +80,12 @@ def _mfa_serial(value, key):
 def _mfa_code(value, key):
     if not MFA_CODE.match(value):
         raise ConfigError(f"{key} must be the 6 digits the MFA device shows")
+    return value
+
+
+def _account_id(value, key):
+    if not re.match(r"^\d{12}$", value):
+        raise ConfigError(f"{key} must be a 12-digit AWS account ID, not {value!r}")
     return value
 
 
@@ -161,8 +157,8 @@ SPECS = (
          "the session name (default: derived from the user and host)"),
     Spec("external_id", _name(2, 1224), None, "the external ID the role's trust policy asks for"),
     # Checked against the flow's own range once the flow is known (_check_duration).
-    Spec("duration_seconds", _integer(float("-inf"), float("inf")), None,
-         f"session length in seconds ({flow_table.duration_ranges()})"),
+    Spec("duration_seconds", _duration(0, float("inf")), None,
+         f"session length: seconds, or 90m, 1h, 12h, 1h30m ({flow_table.duration_ranges()})"),
     Spec("policy", _policy_json, None, "an inline session policy (JSON)"),
     Spec("policy_file", _text, None, "a file holding an inline session policy (JSON)"),
     Spec("policy_arns", _arn_list, (), "managed session policies, comma-separated ARNs"),
@@ -173,7 +169,7 @@ SPECS = (
     Spec("credential_source", _choice("Environment", "Ec2InstanceMetadata", "EcsContainer"),
          None, "where the base credentials come from, instead of a source profile"),
     Spec("mfa_serial", _mfa_serial, None, "the MFA device (its ARN, or a hardware serial number)"),
-    Spec("mfa_session_duration", _integer(MIN_DURATION, flow_table.BY_NAME["get-session-token"].max_duration), None,
+    Spec("mfa_session_duration", _duration(MIN_DURATION, flow_table.BY_NAME["get-session-token"].max_duration), None,
          "length of the MFA session shared by role profiles (default 43200)"),
     Spec("mfa_process", _text, None,
          "a shell command that prints the MFA code", affects_answer=False),
@@ -194,11 +190,16 @@ SPECS = (
     Spec("federation_name", _name(2, 32), None, "the federated user's name (get-federation-token)"),
     Spec("source_keyring", _name(1, 64), None,
          "the name of keys stored with 'credential-process keys add' to use as base credentials"),
+    # IAM Identity Center (flows/sso.py, sso/)
+    Spec("sso_session", _name(1, 256), None,
+         "the [sso-session NAME] section to sign in with (IAM Identity Center)"),
+    Spec("sso_account_id", _account_id, None, "the AWS account of the IAM Identity Center role"),
+    Spec("sso_role_name", _name(1, 64), None, "the IAM Identity Center role (permission set) name"),
     Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
-    Spec("lock_timeout", _integer(1, 3600), 55, "seconds to wait for another process's refresh",
+    Spec("lock_timeout", _duration(1, 3600), 55, "seconds to wait for another process's refresh",
          affects_answer=False),
-    Spec("refresh_margin", _integer(0, 43200), 1200,
+    Spec("refresh_margin", _duration(0, 43200), 1200,
          "refresh when fewer seconds than this remain (capped at a third of the session)",
          affects_answer=False),
     Spec("background_refresh", _boolean, True,
@@ -240,17 +241,25 @@ class Options:
         return {spec.name: getattr(self, spec.attribute) for spec in SPECS if spec.affects_answer}
 
 
-def add_flags(parser):
-    """Add --profile and one flag per key to an argparse parser."""
-    parser.add_argument("--profile", help="the profile to serve (default: $AWS_PROFILE, else default)")
-    for spec in SPECS:
-        parser.add_argument(spec.flag, dest="opt_" + spec.name, metavar="VALUE", help=spec.help)
 
 
 def from_args(args):
     """Options for the profile named on the command line, its flags over the file's keys."""
     flags = {spec.name: getattr(args, "opt_" + spec.name, None) for spec in SPECS}
-    return load(resolve_profile_name(args.profile), flags)
+    name = resolve_profile_name(args.profile)
+    if name == "default" and args.profile is None and not any(value is not None for value in flags.values()):
+        profiles = profile_sections(read_ini(config_path()))
+        if "default" not in profiles:
+            raise ConfigError(no_profile_named(profiles))
+        return load(name, flags, profiles)
+    return load(name, flags)
+
+
+def no_profile_named(profiles):
+    """The error when nothing names a profile and there is no [default] to fall back on."""
+    names = ", ".join(sorted(profiles)) or "none"
+    return (f"no profile named: give --profile NAME (or set AWS_PROFILE); there is no [default] "
+            f"in {config_path()}. Profiles there: {names}")
 
 
 def load(name, flags=None, profiles=None):
@@ -270,8 +279,11 @@ def load(name, flags=None, profiles=None):
         )
     values = {}
     for spec in SPECS:
-        raw = given.get(spec.name, None if spec.flag_only else section.get(spec.key))
-        values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
+        if spec.name in given:  # an error names what the user typed: the flag, not a key
+            values[spec.name] = _parse(spec, given[spec.name], name, spec.flag)
+        else:
+            raw = None if spec.flag_only else section.get(spec.key)
+            values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
     for group in EXCLUSIVE_KEYS:
         _check_at_most_one(values, group, name)
     values["method"], chosen_by = choose_flow(values)
@@ -279,7 +291,7 @@ def load(name, flags=None, profiles=None):
         _web_identity_defaults(values, name)
     _check_keys_fit_flow(values, chosen_by, name)
     _check_required(values, name)
-    _check_duration(values, name)
+    _check_duration(values, name, str(given.get("duration_seconds", section.get(PREFIX + "duration_seconds"))))
     if values["policy_file"] is not None:
         if values["policy"] is not None:
             raise ConfigError(f"profile {name!r} sets both {PREFIX}policy and {PREFIX}policy_file")
@@ -336,13 +348,14 @@ def _check_required(values, profile):
             raise ConfigError(f"profile {profile!r} uses {flow} but sets no {missing}")
 
 
-def _check_duration(values, profile):
+def _check_duration(values, profile, raw):
     duration, flow = values["duration_seconds"], values["method"]
     longest = flow_table.BY_NAME[flow].max_duration
     if duration is not None and not MIN_DURATION <= duration <= longest:
         raise ConfigError(
-            f"{PREFIX}duration_seconds of profile {profile!r} must be between {MIN_DURATION} and "
-            f"{longest} for {flow}, not {duration}"
+            f"{PREFIX}duration_seconds of profile {profile!r} must be between "
+            f"{format_duration(MIN_DURATION, raw)} and {format_duration(longest, raw)} "
+            f"for {flow}, not {raw.strip()}"
         )
 
 
@@ -361,12 +374,14 @@ def _web_identity_defaults(values, profile):
             values[name] = _parse(SPECS_BY_NAME[name], raw, profile)
 
 
-def _parse(spec, raw, profile):
+def _parse(spec, raw, profile, name=None):
+    """``name``: what the value is called in errors (the flag when it came from one)."""
+    name = name or spec.key
     if len(raw) > MAX_VALUE_LENGTH:
-        raise ConfigError(f"{spec.key} of profile {profile!r} is longer than {MAX_VALUE_LENGTH} characters")
+        raise ConfigError(f"{name} of profile {profile!r} is longer than {MAX_VALUE_LENGTH} characters")
     if any(ord(char) < 32 and char not in "\t\n" for char in raw):
-        raise ConfigError(f"{spec.key} of profile {profile!r} contains control characters")
-    return spec.parse(raw.strip(), spec.key)
+        raise ConfigError(f"{name} of profile {profile!r} contains control characters")
+    return spec.parse(raw.strip(), name)
 
 
 def _read_policy_file(path):

@@ -24,6 +24,16 @@ class UnsafeFolder(Exception):
     """The cache folder exists but is not ours alone."""
 
 
+_said_unsafe = set()
+
+
+def warn_unsafe(error):
+    """An unsafe cache folder, said once per run: every read, lock and write meets it."""
+    if str(error) not in _said_unsafe:
+        _said_unsafe.add(str(error))
+        warn(f"cache not used, credentials not cached: {error} (credential-process doctor says how to fix it)")
+
+
 def check_private_folder(path):
     """Raise UnsafeFolder unless ``path`` is a real folder that only we can write."""
     info = os.lstat(path)
@@ -71,7 +81,10 @@ def read_private_file(folder, path):
         descriptor = os.open(path, os.O_RDONLY | NOFOLLOW)
     except FileNotFoundError:
         return None
-    except (OSError, UnsafeFolder) as error:
+    except UnsafeFolder as error:
+        warn_unsafe(error)
+        return None
+    except OSError as error:
         warn(f"cache not used: {error}")
         return None
     try:

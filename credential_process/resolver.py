@@ -9,6 +9,7 @@ import json
 import os
 import sys
 
+from credential_process import trace
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
 from credential_process.cache.single_flight import cached
@@ -30,6 +31,9 @@ def get_entry(options, chain=()):
     guard_loop(options.profile, chain)
     store = open_store(options.cache)
     key = entry_format.cache_key(options)
+    where = getattr(store, "path", None)
+    trace.note(f"profile {options.profile!r}: flow {options.flow}, region {options.region}, "
+               f"cache {store.name} entry {where(key) if where else key}")
 
     def fetch():
         return _fetch(options, chain)
@@ -110,5 +114,14 @@ def refresh_if_free(store, key, options, fetch):
 
 def _fetch(options, chain):
     from credential_process import flows
+    from credential_process.errors import RefusedError
 
-    return flows.run(options, chain, get_entry)
+    try:
+        return flows.run(options, chain, get_entry)
+    except RefusedError as error:
+        # Named after the innermost profile refused (a source's refusal names the source).
+        if not error.explained:
+            from credential_process.refusals import explained
+
+            raise explained(error, options) from None
+        raise

@@ -15,7 +15,8 @@ from support.tools import TOOL, missing
 @pytest.fixture
 def env(home):
     home.write_config("[default]\nregion = us-east-1\n\n[profile dev]\nregion = us-east-1\n\n"
-                      "[profile prod-eu]\nregion = eu-west-1\n\n[profile dev-admin]\n")
+                      "[profile prod-eu]\nregion = eu-west-1\n\n[profile dev-admin]\n\n"
+                      "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n")
     # The scripts call `credential-process` by name, as a user's shell would.
     return dict(home.env, PATH=os.path.dirname(TOOL) + os.pathsep + os.environ.get("PATH", ""))
 
@@ -43,7 +44,9 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("--profile ''", ["default", "dev", "dev-admin", "prod-eu"]),
     ("export --profile dev", ["dev", "dev-admin"]),
     ("exec --server --profile p", ["prod-eu"]),
-    ("''", ["export", "exec", "whoami", "cache", "completion", "doctor", "configure", "eks", "keys"]),
+    ("''", ["export", "exec", "whoami", "login", "profiles", "cache", "completion", "doctor", "configure", "eks", "keys", "sso"]),
+    ("sso ''", ["login", "logout", "profiles"]),
+    ("sso login --sso-session ''", ["corp"]),
     ("keys ''", ["add", "list", "remove", "import", "rotate"]),
     ("ex", ["export", "exec"]),
     ("export --format p", ["powershell"]),
@@ -52,7 +55,14 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("whoami --j", ["--json"]),
     ("completion f", ["fish"]),
     ("exec --profile dev -- ''", []),
+    # choice values of the keys' flags, the profile as exec's first word, --profile=NAME
     ("--method assume-role-with-", ["assume-role-with-saml", "assume-role-with-web-identity"]),
+    ("export --cache ''", ["file", "keyring", "none"]),
+    ("exec --mfa-prompt d", ["dialog"]),
+    ("exec pr", ["prod-eu"]),
+    ("export dev ''", []),
+    ("--profile = dev", ["dev", "dev-admin"]),
+    ("whoami --profile =", ["=default", "=dev", "=dev-admin", "=prod-eu"]),
 ])
 def test_bash(env, words, expected):
     lines = run_shell("bash", BASH.format(words="credential-process " + words), env)
@@ -80,6 +90,27 @@ __credential_process_candidates; print -rl -- "${reply[@]}"
     ("credential-process cache c", ["clear"]),
 ])
 def test_fish(env, line, expected):
+    script = f"credential-process completion fish | source; complete -C'{line}'"
+    assert sorted(item.split("\t")[0] for item in run_shell("fish", script, env)) == sorted(expected)
+
+
+def test_zsh_choices_and_profile_equals(env):
+    script = """autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump"
+source <(credential-process completion zsh)
+words=(credential-process export --profile=pr) CURRENT=3
+__credential_process_candidates; print -rl -- "${reply[@]}"
+words=(credential-process --mfa-prompt t) CURRENT=3
+__credential_process_candidates; print -rl -- "${reply[@]}"
+"""
+    assert run_shell("zsh", script, env) == ["--profile=prod-eu", "terminal"]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("credential-process --profile=dev-", ["--profile=dev-admin"]),
+    ("credential-process exec --cache k", ["keyring"]),
+    ("credential-process whoami ", ["default", "dev", "dev-admin", "prod-eu"]),
+])
+def test_fish_choices_and_profile_equals(env, line, expected):
     script = f"credential-process completion fish | source; complete -C'{line}'"
     assert sorted(item.split("\t")[0] for item in run_shell("fish", script, env)) == sorted(expected)
 

@@ -268,3 +268,45 @@ def test_unusual_characters_in_comments_are_kept(tmp_path):
     path.write_bytes(original)
     inifile.update_section(str(path), "default", {"output": "json"})
     assert path.read_bytes() == original + b"output = json\n"
+
+
+def test_region_and_unset(home, run_tool):
+    home.write_config(CONFIG.replace("credential_process_duration_seconds = 3600\n",
+                                     f"credential_process_duration_seconds = 3600\ncredential_process_role_arn = {ROLE}\n"))
+    result = configure(run_tool, home, ["--profile", "dev", "--region", "eu-central-1",
+                                        "--unset", "duration-seconds"])
+    assert result.returncode == 0, result.stderr
+    parser = configparser.RawConfigParser()
+    parser.read_string(home.config.read_text())
+    assert parser.get("profile dev", "region") == "eu-central-1"
+    assert not parser.has_option("profile dev", "credential_process_duration_seconds")
+    assert parser.get("profile other", "sso_account_id") == "111111111111"  # the rest kept
+    result = configure(run_tool, home, ["--profile", "dev", "--unset", "region", "--source-profile", "other"])
+    assert result.returncode == 0, result.stderr
+    parser = configparser.RawConfigParser()
+    parser.read_string(home.config.read_text())
+    assert not parser.has_option("profile dev", "region")
+    assert parser.get("profile dev", "credential_process_source_profile") == "other"
+
+
+def test_unset_and_region_refusals(home, run_tool):
+    home.write_config(CONFIG)
+    before = home.config.read_bytes()
+    result = configure(run_tool, home, ["--profile", "dev", "--unset", "colour"])
+    assert result.returncode == 2 and result.stderr == (
+        "credential-process: --unset colour: not a key configure writes (a credential_process_* key "
+        "without its prefix, such as duration-seconds, or region)\n")
+    result = configure(run_tool, home, ["--profile", "dev", "--region", "Europe"])
+    assert result.returncode == 2 and result.stderr == "credential-process: --region is not a region name: 'Europe'\n"
+    assert home.config.read_bytes() == before
+
+
+def test_a_source_profile_that_does_not_exist_is_a_warning(home, run_tool):
+    home.write_config(CONFIG)
+    home.write_credentials("[base]\naws_access_key_id = AKIAEXAMPLEEXAMPLE12\n")
+    result = configure(run_tool, home, ["--profile", "dev", "--role-arn", ROLE, "--source-profile", "bsae"])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("credential-process: warning: source profile 'bsae' is in neither ")
+    assert result.stderr.endswith("(a typo?): the profile fails until it exists\n")
+    result = configure(run_tool, home, ["--profile", "dev", "--source-profile", "base"])
+    assert result.returncode == 0 and result.stderr == ""

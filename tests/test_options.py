@@ -47,7 +47,7 @@ def test_plain_role_arn_is_not_ours(config):
 @pytest.mark.parametrize("key, value, message", [
     ("duration_seconds", "899", "between 900 and 43200"),
     ("duration_seconds", "43201", "between 900 and 43200"),
-    ("duration_seconds", "an hour", "whole number"),
+    ("duration_seconds", "an hour", "must be a duration such as 3600"),
     ("role_session_name", "x", "2 to 64"),
     ("role_session_name", "has space", "2 to 64"),
     ("role_arn", "not-an-arn", "not an ARN"),

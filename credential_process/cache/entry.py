@@ -166,6 +166,7 @@ def _metadata(options, flow, expires_at, duration, skew):
         "profile": options.profile,
         "flow": flow,
         "role_arn": options.role_arn,
+        "region": options.region,  # where STS answered (cache list tells entries apart by it)
         "source": base_identity(options)[:1] + [_source_name(options)],
         "created_at": time.time(),
         "expires_at": expires_at,

@@ -20,7 +20,7 @@ import time
 from credential_process.cache import entry as entry_format
 from credential_process.cache.store import Store
 from credential_process.private_files import (
-    NOFOLLOW, TEMP_PREFIX, UnsafeFolder, check_private_folder, ensure_private_folder, read_private_file,
+    NOFOLLOW, TEMP_PREFIX, UnsafeFolder, check_private_folder, ensure_private_folder, read_private_file, warn_unsafe,
     remove_old_files, write_private_file,
 )
 from credential_process.stderr import warn
@@ -83,7 +83,9 @@ class FileStore(Store):
             self._remove_stale_temp_files()
             _remove_empty_folder(self.path(key))
             write_private_file(self.folder, self.path(key), encode(entry))
-        except (OSError, UnsafeFolder) as error:
+        except UnsafeFolder as error:
+            warn_unsafe(error)
+        except OSError as error:
             warn(f"could not write the cache ({_describe(error)}); credentials not cached")
 
     def claim_refresh(self, key, interval):

@@ -7,8 +7,10 @@ of cache keys with each entry's metadata (the keyring API cannot enumerate
 items, and ``entries()`` must).  The keyring is the truth: an indexed key it
 no longer holds is dropped from the index.
 
-A hit here imports keyring and talks to the OS store: slower than a file hit,
-which is why the file store stays the default.
+A hit here talks to the OS store: slower than a file hit, which is why the
+file store stays the default.  Where keyring would read the item from the
+Secret Service, a hit reads it there without importing keyring
+(cache/secret_service_read.py); everything else goes through keyring.
 
 Windows Credential Manager caps an item at 2560 bytes, less than a cached
 session with its token, so this store refuses to open there.
@@ -16,14 +18,15 @@ session with its token, so this store refuses to open there.
 
 import json
 
+from credential_process.cache import secret_service_read
 from credential_process.cache.files import FileStore, parse_json
 from credential_process.cache.store import Store
 from credential_process.errors import ConfigError, CredentialProcessError
-from credential_process.os_keyring import backend as keyring_backend
 from credential_process.os_keyring.name_index import NameIndex
 from credential_process.stderr import warn
 
 INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
+CACHE_SERVICE = "credential-process-cache"  # os_keyring.backend.CACHE_SERVICE, named here without importing keyring
 
 
 class KeyringStore(Store):
@@ -44,20 +47,29 @@ class KeyringStore(Store):
     def load(self, key):
         """The entry under ``key``; None when absent or unsound.  A keyring that
         cannot be read (locked, unreachable) is an error, not a miss."""
-        check_backend()
-        text = keyring_backend.get(keyring_backend.CACHE_SERVICE, key)
+        text = secret_service_read.read(self.files.folder, CACHE_SERVICE, key)
+        if text is None:
+            from credential_process.os_keyring import backend as keyring_backend
+
+            check_backend()
+            text = keyring_backend.get(keyring_backend.CACHE_SERVICE, key)
         return None if text is None else parse_json(text)
 
     def save(self, key, entry):
+        from credential_process.os_keyring import backend as keyring_backend
+
         check_backend()
         try:
             keyring_backend.put(keyring_backend.CACHE_SERVICE, key, json.dumps(entry))
         except CredentialProcessError as error:
             warn(f"could not write the keyring cache ({error}); credentials not cached")
             return
+        secret_service_read.remember(self.files.folder, keyring_backend.backend())  # where later hits may read it
         self.index.update(key, metadata(entry))
 
     def delete(self, key):
+        from credential_process.os_keyring import backend as keyring_backend
+
         keyring_backend.delete(keyring_backend.CACHE_SERVICE, key)
         self.index.update(key, None)
         self.files.delete(key)  # the refresh marker (the lock stays); there is no entry file
@@ -74,6 +86,8 @@ class KeyringStore(Store):
 
 
 def check_backend():
+    from credential_process.os_keyring import backend as keyring_backend
+
     if keyring_backend.is_windows_vault():
         raise ConfigError(
             "credential_process_cache = keyring is not available with Windows Credential Manager: "

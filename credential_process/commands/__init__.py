@@ -33,12 +33,15 @@ COMMANDS = {
     "export": "print the credentials as shell variable assignments (env, fish, powershell, ...)",
     "exec": "run a command with the credentials (or a refreshing local endpoint)",
     "whoami": "show the caller identity of a profile and how long its credentials last",
+    "login": "open the AWS console in the browser, signed in with a profile (or print the URL)",
+    "profiles": "list every profile: how it gets credentials, its source, region, cached session",
     "cache": "list or clear the cached sessions",
     "completion": "print the shell completion script for bash, zsh or fish",
     "doctor": "check the config and the cache folder; print each problem with its fix",
     "configure": "write or update a profile in the AWS config file, keeping every other line",
     "eks": "EKS tokens for kubectl (eks token) and kubeconfig entries (eks kubeconfig)",
     "keys": "long-term IAM keys in the OS keyring: add, list, remove, import, rotate",
+    "sso": "IAM Identity Center: sso login, sso logout, sso profiles",
 }
 DEFAULT_COMMAND = "process"
 EPILOG = (
@@ -53,11 +56,28 @@ def build_parser(command):
     module = importlib.import_module(f"credential_process.commands.{command}")
     prog = "credential-process" if command == DEFAULT_COMMAND else f"credential-process {command}"
     parser = _new_parser(prog=prog, description=module.DESCRIPTION, epilog=_epilog(command))
-    parser.add_argument("--debug", action="store_true", help="explain failures in full (secrets redacted)")
+    parser.add_argument("--debug", action="store_true",
+                        help="explain failures in full, and on success trace where the answer came "
+                             "from (secrets redacted)")
     if command == DEFAULT_COMMAND:
         parser.add_argument("--version", action="version", version=f"credential-process {__version__}")
     module.add_arguments(parser)
+    parser.usage = _usage(prog, parser, command)
     return parser, module
+
+
+def _usage(prog, parser, command):
+    """One short usage line: the commands on the top one, the positionals on the others
+    (argparse's own lists every flag: more than 30 for the commands serving a profile)."""
+    if command == DEFAULT_COMMAND:
+        return (f"{prog} [--profile NAME] [options]      (credential_process JSON, for the SDKs)\n"
+                f"       {prog} {{{','.join(COMMANDS)}}} ...")
+    words = []
+    for action in parser._actions:
+        if not action.option_strings:
+            word = action.metavar or action.dest
+            words.append(f"[{word}]" if action.nargs == "?" and not word.startswith("[") else word)
+    return " ".join([prog, "[options]", *words])
 
 
 def _epilog(command):

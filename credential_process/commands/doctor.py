@@ -50,6 +50,10 @@ def add_arguments(parser):
 
 
 def run(args):
+    missing = _config_file_problem(aws_config.config_path())
+    if missing:
+        report([missing], [])
+        return EXIT_CONFIG
     profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
     credentials = aws_config.read_ini(aws_config.credentials_path())
     credentials_sections = {name: dict(credentials.items(name)) for name in credentials.sections()}
@@ -125,6 +129,44 @@ def _process_line(profile):
         yield Finding(_where(profile), problem,
                       f"use an absolute path; {TOOL_NAME} configure --profile {profile.name} "
                       "writes the line with this command's absolute path")
+    yield from _served_profile(profile, line)
+
+
+def _served_profile(profile, line):
+    """The profile this tool's line serves: another one while this profile has keys of its
+    own (a copied section), or one this tool cannot serve."""
+    from credential_process.commands.profiles import _our_command_for
+
+    served = _our_command_for(line)
+    if served is None:
+        return
+    own_keys = any(key.startswith(PREFIX) for key in profile.section)
+    if served != profile.name and own_keys:
+        yield Finding(
+            _where(profile),
+            f"has {PREFIX}* keys of its own, but its credential_process line serves profile {served!r} "
+            f"(--profile {served}): everything using {profile.name!r} gets {served!r}'s credentials "
+            "and these keys are never read",
+            f"end the line with --profile {profile.name} ({TOOL_NAME} configure --profile "
+            f"{profile.name} writes it), or remove the keys if {profile.name!r} is meant as an alias",
+        )
+    elif served != profile.name and not any(key.startswith(PREFIX) for key in profile.profiles.get(served, {})):
+        where = "is not in" if served not in profile.profiles else "sets no {PREFIX}* key in"
+        yield Finding(
+            _where(profile),
+            f"its credential_process line serves profile {served!r}, which this tool cannot serve: it "
+            f"{where.format(PREFIX=PREFIX)} {aws_config.config_path()}",
+            f"point --profile at a profile with {PREFIX}* keys, or give {served!r} its keys "
+            f"({TOOL_NAME} configure --profile {served})",
+        )
+    elif served == profile.name and not own_keys:
+        yield Finding(
+            _where(profile),
+            f"its credential_process line runs this tool for {profile.name!r}, which sets no {PREFIX}* "
+            "key: this tool cannot serve it (it does not read botocore's role_arn, source_profile, ...)",
+            f"add the keys ({TOOL_NAME} configure --profile {profile.name} --role-arn ARN "
+            "--source-profile NAME)",
+        )
 
 
 def _key_values(profile):
@@ -176,6 +218,35 @@ def _source(profile):
                       "(static keys, SSO, credential_source)")
         return
     yield from _source_without_credentials(profile, source)
+    yield from _expired_sign_in(profile, source)
+
+
+def _expired_sign_in(profile, source):
+    """An IAM Identity Center sign-in (botocore's token cache) that has ended behind a source."""
+    from credential_process.commands.profiles import sso_state
+
+    section = profile.profiles.get(source, {})
+    if any(key.startswith(PREFIX) for key in section):
+        return
+    if section.get("login_session") and not _login_token_exists(section["login_session"]):
+        yield Finding(
+            _where(profile),
+            f"its source profile {source!r} uses the `aws login` session {section['login_session']!r}, "
+            "which has no sign-in on this machine (none made, or it was removed): every refresh fails",
+            f"aws login --profile {source}",
+        )
+    if not (section.get("sso_session") or section.get("sso_start_url")):
+        return
+    state, expires = sso_state(section, profile.profiles)
+    if state == "valid":
+        return
+    ended = f"ended at {expires}" if expires else "has not been made on this machine"
+    yield Finding(
+        _where(profile),
+        f"its source profile {source!r} signs in with IAM Identity Center, and that sign-in {ended}: "
+        "every refresh fails until a person signs in again",
+        f"aws sso login --profile {source}",
+    )
 
 
 def _source_without_credentials(profile, source):
@@ -220,6 +291,21 @@ def _chained_role_duration(profile):
         )
 
 
+def _sso_session(profile):
+    """IAM Identity Center (flows/sso.py): the [sso-session] section the profile names."""
+    options = profile.options
+    if options is None or options.flow != "sso":
+        return
+    from credential_process.sso import session_config
+
+    try:
+        session_config.load(options.sso_session)
+    except ConfigError as error:
+        yield Finding(_where(profile), str(error),
+                      f"add the section with sso_start_url and sso_region (aws configure sso-session writes it), "
+                      f"or point {PREFIX}sso_session at one that exists")
+
+
 PROFILE_CHECKS = (
     _role_arn_beside_process,
     _static_keys_beside_process,
@@ -228,10 +314,34 @@ PROFILE_CHECKS = (
     _source,
     _short_session,
     _chained_role_duration,
+    _sso_session,
 )
 
 
+def _login_token_exists(session_name):
+    """Whether botocore's token file of an `aws login` session exists (its own path rule)."""
+    try:
+        from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
+    except ImportError:  # a botocore without `aws login` support: nothing to tell
+        return True
+    folder = get_login_token_cache_directory()
+    return os.path.exists(os.path.join(folder, generate_login_cache_key(session_name) + ".json"))
+
+
 # -- checks of the surroundings --------------------------------------------------
+def _config_file_problem(path):
+    """A config file that is missing or cannot be read: nothing else can be checked."""
+    if not os.path.exists(path):
+        return Finding("config", f"{path} does not exist: there is no profile to check",
+                       f"create a profile: {TOOL_NAME} configure --profile NAME --role-arn ARN "
+                       "--source-profile NAME (or point AWS_CONFIG_FILE at your config file)")
+    try:
+        aws_config.read_ini(path)
+    except ConfigError as error:
+        return Finding("config", str(error), f"make {path} a readable INI file (its owner, mode, syntax)")
+    return None
+
+
 def check_environment(names):
     if names and os.environ.get("AWS_ACCESS_KEY_ID"):
         yield Finding(

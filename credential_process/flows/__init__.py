@@ -14,6 +14,7 @@ from credential_process import flow_table, sts
 from credential_process.cache.entry import make_entry
 from credential_process.errors import AwsError, ConfigError, RefusedError
 from credential_process.output import utc_timestamp
+from credential_process.refusals import MFA_CODE_REFUSED
 
 
 def run(options, chain, resolve_profile):
@@ -125,9 +126,9 @@ def call_with_mfa(sts_client, operation, serial, **params):
         return sts.call(sts_client, operation, **params)
     except RefusedError as error:
         if error.code == "AccessDenied" and "multifactorauthentication" in error.message.lower():
-            raise AwsError(
-                f"the MFA code for {serial} was rejected ({operation}: {error.message}); "
-                "nothing was cached: try again with the next code"
+            raise RefusedError(
+                error.service, operation, MFA_CODE_REFUSED, error.message, key_id=error.key_id,
+                text=f"the MFA code for {serial} was rejected ({operation}: {error.message}); nothing was cached",
             ) from None
         raise
 
