@@ -35,4 +35,4 @@ def test_markers_infer_their_own_flow():
 def test_the_method_key_accepts_exactly_the_table():
     assert options.SPECS_BY_NAME["method"].parse("assume-role", "k") == "assume-role"
     with pytest.raises(Exception, match="must be one of " + ", ".join(flow_table.NAMES)):
-        options.SPECS_BY_NAME["method"].parse("sso", "k")
+        options.SPECS_BY_NAME["method"].parse("assume-role-with-password", "k")

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credential_process import keystore
+from credential_process.os_keyring import backend as keyring_backend
 from credential_process.cache import keyring_store, secret_service_read
 from support.hostile import write_role_profiles
 from support.secret_service import SecretService, require
@@ -35,52 +35,52 @@ def real_keyring(monkeypatch, secret_service, tmp_path):
     """keyring in this process, choosing its backend afresh against the test Secret Service."""
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service.address)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in ["PYTHON_KEYRING_BACKEND", keystore.INSECURE_VARIABLE] + [
+    for name in ["PYTHON_KEYRING_BACKEND", keyring_backend.INSECURE_VARIABLE] + [
             name for name in os.environ if name.startswith("KEYRING_PROPERTY_")]:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(keystore, "_checked", None)
+    monkeypatch.setattr(keyring_backend, "_checked", None)
     monkeypatch.setattr(keyring.backend, "_limit", None)  # restored after: init_backend sets it
     # Keyring's own choice, as in a user's process; the test doubles of
     # support/keyring_backends.py, once imported by another test, are not in it.
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     keyring.core.init_backend(lambda found: not type(found).__module__.startswith("support."))
     folder = tmp_path / "cache"
-    assert secret_service_read.SECRET_SERVICE == keystore.backend_name(
-        keystore._writes_to(keystore.backend()))  # keyring does choose the Secret Service here
+    assert secret_service_read.SECRET_SERVICE == keyring_backend.backend_name(
+        keyring_backend._writes_to(keyring_backend.backend()))  # keyring does choose the Secret Service here
     yield folder
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
 
 
-def test_the_service_names_are_keystores():
-    assert keyring_store.CACHE_SERVICE == keystore.CACHE_SERVICE
+def test_the_service_names_are_the_backends():
+    assert keyring_store.CACHE_SERVICE == keyring_backend.CACHE_SERVICE
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=NAMES, value=TEXT, second=TEXT)
 def test_fast_read_equals_keyrings_read(real_keyring, name, value, second):
     folder, service = real_keyring, f"cp-test-{uuid.uuid4().hex[:8]}"
-    keystore.put(service, name, value)
-    secret_service_read.remember(folder, keystore.backend())
+    keyring_backend.put(service, name, value)
+    secret_service_read.remember(folder, keyring_backend.backend())
     try:
         fast = secret_service_read.read(folder, service, name)
         assert fast is not None  # an item keyring wrote there: claimed
-        assert fast == keystore.get(service, name) == value
-        keystore.put(service, name, second)  # replaced in place, as the store does on a refresh
-        assert secret_service_read.read(folder, service, name) == keystore.get(service, name) == second
+        assert fast == keyring_backend.get(service, name) == value
+        keyring_backend.put(service, name, second)  # replaced in place, as the store does on a refresh
+        assert secret_service_read.read(folder, service, name) == keyring_backend.get(service, name) == second
     finally:
-        keystore.delete(service, name)
+        keyring_backend.delete(service, name)
     assert secret_service_read.read(folder, service, name) is None  # gone: keyring is asked (and says None)
-    assert keystore.get(service, name) is None
+    assert keyring_backend.get(service, name) is None
 
 
 @pytest.mark.parametrize("change", ["no record", "other backend", "backend variable", "property variable",
                                     "keyring config", "no bus"])
 def test_no_answer_whenever_keyring_might_look_elsewhere(real_keyring, monkeypatch, change):
     folder, service, name = real_keyring, f"cp-test-{uuid.uuid4().hex[:8]}", "someone"
-    keystore.put(service, name, "the secret")
+    keyring_backend.put(service, name, "the secret")
     try:
         if change != "no record":
-            secret_service_read.remember(folder, keystore.backend())
+            secret_service_read.remember(folder, keyring_backend.backend())
             assert secret_service_read.read(folder, service, name) == "the secret"
         config = real_keyring.parent / "config" / "python_keyring" / "keyringrc.cfg"
         with monkeypatch.context() as changed:
@@ -98,7 +98,7 @@ def test_no_answer_whenever_keyring_might_look_elsewhere(real_keyring, monkeypat
             assert secret_service_read.read(folder, service, name) is None
         config.unlink(missing_ok=True)
     finally:
-        keystore.delete(service, name)
+        keyring_backend.delete(service, name)
 
 
 def test_locked_collection_is_no_answer_and_the_hit_still_says_locked(home, aws_world, run_tool, tmp_path):

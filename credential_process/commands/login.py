@@ -132,7 +132,7 @@ def base_is_long_term(options):
         return True
     if not options.source_profile:
         return False  # Environment: unknown; instance or container metadata: a role session
-    profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path))
+    profiles = aws_config.profile_sections(aws_config.read_ini(options.config_path))
     section = profiles.get(options.source_profile, {})
     if any(key.startswith(options_module.PREFIX) for key in section):
         try:
