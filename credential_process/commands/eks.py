@@ -3,6 +3,7 @@
 import json
 import sys
 
+from credential_process import aws_config
 from credential_process import eks
 from credential_process import options as options_module
 
@@ -33,7 +34,7 @@ def add_arguments(parser):
 
 def run(args):
     cluster = eks.check_cluster_name(args.cluster_name)
-    profile = options_module.resolve_profile_name(args.profile)
+    profile = aws_config.resolve_profile_name(args.profile)
     options = options_module.load(profile)
     if args.action == "token":
         return print_token(options, cluster, args.role_arn)
