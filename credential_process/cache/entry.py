@@ -155,6 +155,23 @@ def make_token_entry(options, cluster, token, expires_at, duration, role_arn=Non
     return entry
 
 
+# The profile name of the shared MFA session's entry (flows/get_session_token.py):
+# "MFA session of <device>"; cache list and profiles tell it apart by this.
+MFA_SESSION_LABEL = "MFA session of "
+
+
+def mfa_session_label(serial):
+    return MFA_SESSION_LABEL + serial
+
+
+def mfa_device_of(entry):
+    """The MFA device of a shared MFA session's entry; None for any other entry."""
+    profile = entry.get("profile")
+    if isinstance(profile, str) and profile.startswith(MFA_SESSION_LABEL):
+        return profile[len(MFA_SESSION_LABEL):]
+    return None
+
+
 def flow_of(entry):
     """The flow that made an entry; entries written by earlier versions call it "method"."""
     return entry.get("flow", entry.get("method"))

@@ -17,8 +17,6 @@ from credential_process.stderr import notice, warn
 DESCRIPTION = "list the cached sessions, or clear them (cache list | cache clear --profile P | --all)"
 # Every store a profile can choose that keeps something (open_store's kinds).
 STORE_KINDS = ("file", "keyring")
-# How flows/get_session_token.py names the shared MFA session's entry.
-MFA_SESSION_LABEL = "MFA session of "
 
 
 def add_arguments(parser):
@@ -74,9 +72,7 @@ def describe(store, entry, now):
     """The listing's row: metadata only, never anything from ``credentials``.
     Keys in snake_case, as every command's --json."""
     profile = entry.get("profile")
-    device = None
-    if isinstance(profile, str) and profile.startswith(MFA_SESSION_LABEL):
-        device = profile[len(MFA_SESSION_LABEL):]
+    device = entry_format.mfa_device_of(entry)
     expires_at = entry.get("expires_at")
     return {
         "profile": profile,
@@ -121,7 +117,7 @@ def _expiry(row):
 
 def clear(profile, everything, mfa=False):
     devices = _mfa_devices(profile) if mfa else set()
-    labels = {MFA_SESSION_LABEL + device for device in devices}
+    labels = {entry_format.mfa_session_label(device) for device in devices}
     removed = 0
     for store, key, entry in list(cached_entries()):
         if everything or entry.get("profile") == profile or entry.get("profile") in labels:

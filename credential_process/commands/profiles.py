@@ -14,9 +14,10 @@ import shlex
 import sys
 import time
 
-from credential_process import aws_config
+from credential_process import TOOL_NAME, aws_config
 from credential_process.stderr import notice
 from credential_process import options as options_module
+from credential_process.cache import entry as entry_format
 from credential_process.errors import ConfigError, CredentialProcessError
 
 DESCRIPTION = (
@@ -24,9 +25,6 @@ DESCRIPTION = (
     "its source, region and cached session (no STS call):\n"
     "  credential-process profiles [--json] [--tree]"
 )
-TOOL_NAME = "credential-process"
-# A session label the MFA session entries carry (flows/get_session_token.py).
-MFA_SESSION_LABEL = "MFA session of "
 
 
 def add_arguments(parser):
@@ -163,7 +161,6 @@ class _Sessions:
 
     def state_of(self, options):
         """(state, RFC 3339 expiry or None): valid, expired, none, needs-person or not-cached."""
-        from credential_process.cache import entry as entry_format
         from credential_process.output import utc_timestamp
 
         if options.cache == "none":
@@ -193,7 +190,6 @@ class _Sessions:
         return options.mfa_serial not in self.fresh_mfa_sessions(options)
 
     def fresh_mfa_sessions(self, options):
-        from credential_process.cache import entry as entry_format
 
         if self._mfa is None:
             self._mfa = set()
@@ -203,9 +199,9 @@ class _Sessions:
             except Exception:  # as in state_of
                 found = []
             for _, entry in found:
-                label = str(entry.get("profile"))
-                if label.startswith(MFA_SESSION_LABEL) and entry_format.is_fresh(entry, options):
-                    self._mfa.add(label[len(MFA_SESSION_LABEL):])
+                device = entry_format.mfa_device_of(entry)
+                if device and entry_format.is_fresh(entry, options):
+                    self._mfa.add(device)
         return self._mfa
 
 
@@ -313,7 +309,7 @@ def render_tree(rows):
         for index, (kind, item) in enumerate(items):
             end = index == len(items) - 1
             lines.append(prefix + (last if end else branch)
-                         + (label(item) if kind == "row" else f"MFA session of {item}"))
+                         + (label(item) if kind == "row" else entry_format.mfa_session_label(item)))
             deeper = prefix + (space if end else pipe)
             if kind == "mfa":
                 draw(groups[item], deeper, group=False)

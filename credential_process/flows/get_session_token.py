@@ -91,7 +91,7 @@ def endpoint_class(endpoint_url, partition, region):
 def _as_mfa_session(options):
     """The options as the MFA session's entry and lock messages should name it."""
     labelled = copy.copy(options)
-    labelled.profile = f"MFA session of {options.mfa_serial}"
+    labelled.profile = entry_format.mfa_session_label(options.mfa_serial)
     labelled.flow = "get-session-token"
     labelled.role_arn = None
     return labelled
