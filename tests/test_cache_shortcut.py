@@ -406,3 +406,17 @@ def test_an_eks_token_never_outlives_its_signing_credentials_on_the_shortcut(hom
     for _ in range(2):
         assert run_tool(EKS_TOKEN, home.env).stdout == first.stdout
     assert sts_proxy.count("AssumeRole") == 1
+
+
+@pytest.mark.parametrize("api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1",
+                                         "client.authentication.k8s.io/v1alpha1"])
+def test_the_shortcuts_exec_credential_is_the_full_paths(api_version):
+    """What the shortcut composes from a token entry's answer line is what eks token prints
+    (remember() records nothing otherwise, which would quietly slow every kubectl command)."""
+    from credential_process import eks
+    from credential_process.cache import entry as entry_format
+    from credential_process.cache import shortcut
+
+    token = {"token": "k8s-aws-v1.aHR0cDovL2V4YW1wbGU", "expirationTimestamp": "2030-01-01T00:00:00Z"}
+    line = entry_format.answer_line({"kind": entry_format.EKS_TOKEN, "token": token}).encode()
+    assert shortcut.answer(api_version, line) == json.dumps(eks.exec_credential(token, api_version)).encode()
