@@ -420,3 +420,16 @@ def test_the_shortcuts_exec_credential_is_the_full_paths(api_version):
     token = {"token": "k8s-aws-v1.aHR0cDovL2V4YW1wbGU", "expirationTimestamp": "2030-01-01T00:00:00Z"}
     line = entry_format.answer_line({"kind": entry_format.EKS_TOKEN, "token": token}).encode()
     assert shortcut.answer(api_version, line) == json.dumps(eks.exec_credential(token, api_version)).encode()
+
+
+def test_an_eks_token_with_role_arn_is_its_own_call(dev, aws_world, sts_proxy, run_tool):
+    """--role-arn signs with another role: another call, another record, another token."""
+    other = aws_world.make_role()
+    with_role = EKS_TOKEN + ["--role-arn", other]
+    plain, signed = run_tool(EKS_TOKEN, dev.env), run_tool(with_role, dev.env)
+    assert plain.returncode == 0 and signed.returncode == 0, signed.stderr
+    assert len(records(dev)) == 3  # the credentials call's, and one per token call
+    done, names = imported_by(with_role, dev.env)
+    assert "credential_process.options" not in names and done.stdout == signed.stdout
+    assert run_tool(EKS_TOKEN, dev.env).stdout == plain.stdout != signed.stdout
+    assert [call["RoleArn"] for call in sts_proxy.calls("AssumeRole")] == [aws_world.role_arn, with_role[-1]]
