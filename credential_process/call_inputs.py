@@ -56,7 +56,7 @@ def credentials_path():
 
 
 def keys_index_path():
-    """The index of keys stored in the keyring (stored_keys.index()): the cache
+    """The index of keys stored in the keyring (os_keyring.iam_keys.index()): the cache
     key of a ``source_keyring`` profile reads the stored key's row there."""
     return os.path.expanduser("~/.aws/credential-process/keys-index.json")
 

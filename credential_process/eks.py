@@ -21,7 +21,7 @@ import time
 from credential_process import options as options_module
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
-from credential_process.errors import ConfigError
+from credential_process.errors import ConfigError, one_line
 from credential_process.output import utc_timestamp
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -44,7 +44,7 @@ def check_cluster_name(name):
 
 def token_entry(options, cluster, role_arn=None):
     """A cache entry holding a token for ``cluster``, fresh from the cache when it can be."""
-    from credential_process.resolver import cached
+    from credential_process.cache.single_flight import cached
 
     if role_arn:
         options_module.SPECS_BY_NAME["role_arn"].parse(role_arn, "--role-arn")
@@ -99,7 +99,8 @@ def credentials_end(entry):
 
 def signing_entry(options, role_arn=None):
     """The profile's cache entry, or that of ``role_arn`` assumed with its credentials (cached alike)."""
-    from credential_process.resolver import cached, get_entry
+    from credential_process.cache.single_flight import cached
+    from credential_process.resolver import get_entry
 
     entry = get_entry(options)
     if not role_arn:
@@ -107,7 +108,7 @@ def signing_entry(options, role_arn=None):
     from credential_process.flows import assume_role
 
     on_top = role_on_top(options, role_arn)
-    base = dict(entry["credentials"], method=entry.get("method"))
+    base = dict(entry["credentials"], flow=entry_format.flow_of(entry))
     key = entry_format.cache_key(on_top, extra={"on_top_of": options.profile})
     return cached(open_store(options.cache), key, on_top, lambda: assume_role.fetch(on_top, base))
 
@@ -118,8 +119,8 @@ def role_on_top(options, role_arn):
     The profile's session keys (policy, tags, duration...) belong to its own
     role, not to this one: they go back to their defaults.
     """
-    defaults = {spec.name: spec.default for spec in options_module.SPECS if spec.affects_answer}
-    return options.replace(**dict(defaults, method="assume-role", role_arn=role_arn,
+    defaults = {spec.attribute: spec.default for spec in options_module.SPECS if spec.affects_answer}
+    return options.replace(**dict(defaults, flow="assume-role", role_arn=role_arn,
                                   source_profile=options.profile))
 
 
@@ -174,7 +175,7 @@ def update_kubeconfig(path, cluster, user_exec, alias=None):
     """
     import yaml
 
-    from credential_process.cache.files import write_private_file
+    from credential_process.private_files import write_private_file
 
     path = os.path.realpath(path)  # a symlinked kubeconfig stays a symlink
     document = _read_kubeconfig(path, yaml)
@@ -200,7 +201,7 @@ def _read_kubeconfig(path, yaml):
     except FileNotFoundError:
         document = None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read the kubeconfig {path}: {' '.join(str(error).split())}") from None
+        raise ConfigError(f"cannot read the kubeconfig {path}: {one_line(error)}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):

@@ -4,13 +4,14 @@ from pathlib import Path
 
 import pytest
 
+from credential_process import aws_config
 from credential_process import options
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "config-examples").glob("*.ini"))
 
 
 def served_profiles(path):
-    profiles = options.profile_sections(options.read_ini(str(path)))
+    profiles = aws_config.profile_sections(aws_config.read_ini(str(path)))
     return [name for name, section in profiles.items() if "credential_process" in section]
 
 
@@ -21,7 +22,7 @@ def test_example_profiles_load(path, monkeypatch):
     assert names, f"{path.name} has no profile served by credential-process"
     for name in names:
         loaded = options.load(name)
-        assert loaded.method
+        assert loaded.flow
 
 
 def test_readme_lists_every_key():

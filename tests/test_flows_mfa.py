@@ -250,3 +250,28 @@ def test_an_mfa_session_sts_does_not_take_is_asked_again_once(mfa_home, aws_worl
     again = without_terminal(["--profile", "hk", "--role-session-name", "other"], mfa_home.env)
     assert again.returncode == 1 and "InvalidClientTokenId" in again.stderr, again.stderr
     assert counter.read_text().splitlines() == ["run"] * 3  # once more, not in a loop
+
+
+@pytest.mark.parametrize("reads_from", ["/dev/tty", "stdin"])
+def test_mfa_process_that_asks_on_the_terminal_gets_it(mfa_home, aws_world, sts_proxy, reads_from):
+    """A helper that prompts on the terminal itself (a password manager's CLI,
+    `read </dev/tty`) reaches the person, and still ends as a group."""
+    source = "</dev/tty" if reads_from == "/dev/tty" else ""
+    mfa_home.write_config(role_profile(
+        "mfa", aws_world.role_arn,
+        f"credential_process_mfa_process = printf 'helper asks: ' >/dev/tty; read code {source}; echo $code"))
+    argv = [TOOL, "--profile", "mfa"]
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a session whose controlling terminal is the pty
+        os.execve(argv[0], argv, dict(mfa_home.env, TERM="dumb"))
+    try:
+        seen = read_until(master, b"helper asks: ", timeout=60)
+        os.write(master, b"654321\r")
+        seen += read_until(master, None, timeout=60)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(master)
+    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    assert b'"SessionToken"' in seen
+    [call] = sts_proxy.calls("GetSessionToken")
+    assert call["TokenCode"] == "654321"

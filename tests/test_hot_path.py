@@ -88,10 +88,10 @@ def test_hit_that_starts_a_background_refresh_stays_lean(warm_home, sts_proxy):
 @pytest.mark.parametrize("argv", [[], ["--profile", "dev"], ["--profile", "a.b-c"]])
 def test_plain_arguments_match_argparse(argv):
     """The argparse-free fast path gives exactly the namespace argparse would."""
-    from credential_process import cli
+    from credential_process import cli, commands
 
     fast = cli.plain_arguments(argv)
-    parser, _ = cli.build_parser(cli.DEFAULT_COMMAND)
+    parser, _ = commands.build_parser(commands.DEFAULT_COMMAND)
     assert fast is not None
     parsed = vars(parser.parse_args(argv))
     flags = {name: value for name, value in parsed.items() if name.startswith("opt_")}

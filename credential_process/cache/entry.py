@@ -162,9 +162,9 @@ def is_valid(entry):
         return False
 
 
-def make_entry(options, credentials, expires_at, duration, skew, method=None):
+def make_entry(options, credentials, expires_at, duration, skew, flow=None):
     """A new entry; ``credentials`` is the credential_process answer without Version."""
-    return dict(_metadata(options, method or options.method, expires_at, duration, skew),
+    return dict(_metadata(options, flow or options.flow, expires_at, duration, skew),
                 credentials=credentials)
 
 
@@ -177,12 +177,18 @@ def make_token_entry(options, cluster, token, expires_at, duration, role_arn=Non
     return entry
 
 
-def _metadata(options, method, expires_at, duration, skew):
+def flow_of(entry):
+    """The flow that made an entry; entries written by earlier versions call it "method"."""
+    return entry.get("flow", entry.get("method"))
+
+
+def _metadata(options, flow, expires_at, duration, skew):
     return {
         "format": FORMAT,
         "profile": options.profile,
-        "method": method,
+        "flow": flow,
         "role_arn": options.role_arn,
+        "region": options.region,  # where STS answered (cache list tells entries apart by it)
         "source": base_identity(options)[:1] + [_source_name(options)],
         "created_at": time.time(),
         "expires_at": expires_at,

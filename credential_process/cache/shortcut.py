@@ -52,9 +52,9 @@ from types import SimpleNamespace
 
 from credential_process import call_inputs
 from credential_process.cache import entry as entry_format
-from credential_process.cache.files import (
-    FileStore, UnsafeFolder, ensure_private_folder, parse, read_header, read_private_file, remove_old_files,
-    write_private_file,
+from credential_process.cache.files import FileStore, parse, read_header
+from credential_process.private_files import (
+    UnsafeFolder, ensure_private_folder, read_private_file, remove_old_files, write_private_file,
 )
 
 SUFFIX = ".shortcut"

@@ -54,11 +54,11 @@ def run_plain(argv, parse):
 
 
 def run(args, call=None):
-    from credential_process import eks
+    from credential_process import aws_config, eks
     from credential_process import options as options_module
 
     cluster = eks.check_cluster_name(args.cluster_name)
-    profile = options_module.resolve_profile_name(args.profile)
+    profile = aws_config.resolve_profile_name(args.profile)
     options = options_module.load(profile)
     if args.action == "token":
         return print_token(options, cluster, args.role_arn, call)

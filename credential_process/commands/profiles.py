@@ -14,6 +14,8 @@ import shlex
 import sys
 import time
 
+from credential_process import aws_config
+from credential_process.stderr import notice
 from credential_process import options as options_module
 from credential_process.errors import ConfigError, CredentialProcessError
 
@@ -39,8 +41,7 @@ def run(args):
     if args.json:
         sys.stdout.write(json.dumps(rows) + "\n")
     elif not rows:
-        sys.stderr.write(f"credential-process: no profiles in {options_module.config_path()} "
-                         f"or {options_module.credentials_path()}\n")
+        notice(f"no profiles in {aws_config.config_path()} or {aws_config.credentials_path()}")
     elif args.tree:
         sys.stdout.write(render_tree(rows))
     else:
@@ -55,8 +56,8 @@ def profile_names():
 
 
 def _read_files():
-    config = options_module.profile_sections(options_module.read_ini(options_module.config_path()))
-    parser = options_module.read_ini(options_module.credentials_path())
+    config = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
+    parser = aws_config.read_ini(aws_config.credentials_path())
     stored = {name: dict(parser.items(name)) for name in parser.sections()}
     return config, stored
 
@@ -81,7 +82,7 @@ def describe(name, config, stored, sessions):
         except ConfigError as error:
             row.update(flow="invalid", error=str(error), mfa_serial=None)
             return row
-        row.update(flow=options.method, mfa_serial=options.mfa_serial)
+        row.update(flow=options.flow, mfa_serial=options.mfa_serial)
         row["source_kind"], row["source"] = _our_source(options)
         row["session"], row["session_expires"] = sessions.state_of(options)
         return row
@@ -187,7 +188,7 @@ class _Sessions:
             return True
         if not options.mfa_serial or options.mfa_process:
             return False
-        if options.method == "get-session-token":
+        if options.flow == "get-session-token":
             return True
         return options.mfa_serial not in self.fresh_mfa_sessions(options)
 
