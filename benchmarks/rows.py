@@ -240,6 +240,27 @@ def keyring(bench):
     return rows
 
 
+EKS_TOKEN = ["eks", "token", "--cluster-name", "demo", "--profile", "dev"]
+
+
+def eks(bench):
+    """A cached `eks token` (kubectl runs it before every command) of a normal install, beside
+    `aws eks get-token` (AWS CLI v1 in the venv, on its own cached role: v2 2.9.19 cannot reach a local STS)."""
+    env = bench.env
+    base, rows = plain_rows(bench)
+    # The config must be older than the shortcut's 2 s "racy" window for the hit to be recorded.
+    time.sleep(max(0.0, os.stat(bench.home / ".aws" / "config").st_mtime + 2.1 - time.time()))
+    tool = [str(bench.plain_bin / "credential-process"), *EKS_TOKEN]
+    check(tool, env, "credential-process eks token")
+    rows["credential-process eks token hit (pip install .)"] = Row(tool, env, base, 1.5)
+    rows[AWS_EKS_GET_TOKEN] = Row([bench.python, "-m", "awscli", "eks", "get-token", "--cluster-name", "demo",
+                                   "--profile", "sdkrole"], env, base)
+    return rows
+
+
+AWS_EKS_GET_TOKEN = "aws v1 eks get-token --profile sdkrole (its own cache, hit)"
+
+
 # -- cold groups --------------------------------------------------------------------------
 def cold(bench):
     """No entry: lock, AssumeRole, write, print; beside botocore's own provider and a bare script."""
@@ -298,6 +319,6 @@ def server(bench, requests):
     return report["times"]
 
 
-HIT_GROUPS = {"hits": hits, "stock-pip": stock_pip, "keyring": keyring}
+HIT_GROUPS = {"hits": hits, "stock-pip": stock_pip, "keyring": keyring, "eks": eks}
 COLD_GROUPS = {"cold": cold, "flows": flows}
 GROUPS = (*HIT_GROUPS, *COLD_GROUPS, "herd", "server")

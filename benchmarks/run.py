@@ -1,7 +1,7 @@
 """Side-by-side speed of credential-process and what a user would run instead.
 
     .venv/bin/python benchmarks/run.py [--hits 30] [--colds 10] [--herd 64] [--requests 200]
-                                       [--only hits,stock-pip,keyring,cold,flows,herd,server]
+                                       [--only hits,stock-pip,keyring,eks,cold,flows,herd,server]
 
 Everything is measured in this one run, on this machine, with this interpreter:
 a local moto server on 127.0.0.1 behind the counting proxy of tests/support
@@ -15,6 +15,9 @@ group (``--only`` picks some, for a quick look):
              that venv's python -c pass
   keyring    credential_process_cache = keyring on gnome-keyring's Secret
              Service (private D-Bus bus), beside the file-store hit
+  eks        a cached `eks token` (kubectl runs it before every command) of a
+             normal install, beside `aws eks get-token` (AWS CLI v1 on its own
+             cached role) and that venv's python -c pass
   cold       AssumeRole: the tool, botocore's own assume-role provider, a bare
              boto3 script
   flows      GetSessionToken with MFA, AssumeRole over the cached MFA session,
@@ -165,6 +168,9 @@ def print_table(options, rows, wall, cpu, rss, herds, requests, notes):
     file_hits = [name for name in rows if name.startswith("credential-process hit, file store (pip")]
     if groups.KEYRING_HIT in rows and file_hits:
         print(f"info: {groups.KEYRING_HIT} / {file_hits[0]} = {ratio_of(wall, groups.KEYRING_HIT, file_hits[0]):.2f}")
+    eks_hit = "credential-process eks token hit (pip install .)"
+    if eks_hit in rows and groups.AWS_EKS_GET_TOKEN in rows:
+        print(f"info: {groups.AWS_EKS_GET_TOKEN} / {eks_hit} = {ratio_of(wall, groups.AWS_EKS_GET_TOKEN, eks_hit):.1f}")
     if herds:
         calls = herds["credential-process cold"][0]
         print(f"target: herd of {options.herd} cold callers -> {calls} STS call(s) (target 1): "

@@ -35,6 +35,11 @@ def main(argv=None):
             from credential_process.commands import process
 
             return process.run_plain(argv, args)
+        if command == "eks":  # kubectl runs `eks token` before every command: the same shortcut
+            from credential_process.commands import eks
+
+            if eks.is_plain_token(argv):
+                return eks.run_plain(argv, lambda: build_parser(command)[0].parse_args(argv))
         parser, module = build_parser(command)
         code = module.run(parser.parse_args(argv))
         if debug:

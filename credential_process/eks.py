@@ -48,8 +48,13 @@ def token_entry(options, cluster, role_arn=None):
 
     if role_arn:
         options_module.SPECS_BY_NAME["role_arn"].parse(role_arn, "--role-arn")
-    key = entry_format.cache_key(options, extra={"eks_token": {"cluster": cluster, "role_arn": role_arn}})
+    key = token_key(options, cluster, role_arn)
     return cached(open_store(options.cache), key, options, lambda: _new_token_entry(options, cluster, role_arn))
+
+
+def token_key(options, cluster, role_arn=None):
+    """The cache key of the token for ``cluster`` signed with the profile's credentials (or ``role_arn``'s)."""
+    return entry_format.cache_key(options, extra={"eks_token": {"cluster": cluster, "role_arn": role_arn}})
 
 
 def exec_credential(token, api_version):
@@ -58,7 +63,7 @@ def exec_credential(token, api_version):
         "kind": "ExecCredential",
         "apiVersion": api_version,
         "spec": {},
-        "status": {"expirationTimestamp": token["expirationTimestamp"], "token": token["token"]},
+        "status": entry_format.token_status(token),  # the entry file's answer line (cache/shortcut.py)
     }
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -44,6 +45,27 @@ def test_hit_imports_no_heavy_module_and_prints_json_only(warm_home):
     assert "credential_process.cache.files" in names  # the measurement works
     assert _heavy(names) == []
     assert "argparse" not in names and "tempfile" not in names
+
+
+EKS_TOKEN = ["eks", "token", "--cluster-name", "demo", "--profile", "dev"]
+
+
+def test_eks_token_hit_imports_stdlib_only_and_prints_the_exec_credential(warm_home, run_tool):
+    """kubectl runs `eks token` before every command: its hit is served like the plain call."""
+    # The shortcut records no call whose files changed in the last 2 s (cache/shortcut.py).
+    newest = max(path.stat().st_ctime for path in (warm_home.config, warm_home.credentials))
+    time.sleep(max(0.0, newest + 2.1 - time.time()))
+    first = run_tool(EKS_TOKEN, warm_home.env)
+    assert first.returncode == 0, first.stderr
+    done, names = _imported_modules(EKS_TOKEN, warm_home.env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == first.stdout  # the same ExecCredential, byte for byte
+    assert json.loads(done.stdout)["kind"] == "ExecCredential"
+    assert "credential_process.cache.files" in names  # the measurement works
+    assert _heavy(names) == []
+    for module in ("argparse", "json", "tempfile", "configparser", "hashlib", "credential_process.options",
+                   "credential_process.eks", "credential_process.resolver"):
+        assert module not in names, module
 
 
 def test_miss_does_import_botocore(home, aws_world):

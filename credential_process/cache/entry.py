@@ -124,6 +124,28 @@ def refresh_due(entry, options, now=None):
     return remaining(entry, now) < refresh_margin(options, duration) + early
 
 
+def answer_line(entry):
+    """The entry file's answer line (cache/files.py), from which the plain-call
+    shortcut prints a hit without reading JSON: the credential_process answer,
+    or an EKS token's ExecCredential status (kubectl's document around it is
+    cache/shortcut.answer); "" for a kind it does not serve."""
+    kind = kind_of(entry)
+    if kind == CREDENTIALS:
+        from credential_process.output import process_json
+
+        return process_json(entry["credentials"])
+    if kind == EKS_TOKEN:
+        import json
+
+        return json.dumps(token_status(entry["token"]))
+    return ""
+
+
+def token_status(token):
+    """The ExecCredential status of an EKS token entry's payload, in the order kubectl's document has it."""
+    return {"expirationTimestamp": token["expirationTimestamp"], "token": token["token"]}
+
+
 def is_valid(entry):
     """True when a parsed entry has the shape this version writes."""
     try:

@@ -2,7 +2,8 @@
 
 An entry file is three lines: a header with what freshness is judged on
 (``cp-entry 2 <expires_at> <skew> <duration> <kind>``), the entry as JSON, and
-for credentials the credential_process answer itself.  The header and the
+the answer: for credentials the credential_process answer itself, for an EKS
+token the ExecCredential's status (entry.answer_line).  The header and the
 answer let the plain-call shortcut (cache/shortcut.py) serve a hit without importing
 ``json``, which with the ``re`` it loads costs more than half an interpreter
 start; everything else reads the JSON line.
@@ -66,13 +67,13 @@ class FileStore(Store):
         return None if data is None else parse(data)
 
     def load_answer(self, key):
-        """(freshness fields, credential_process answer, the file's bytes) of a
-        credentials entry, or None; reads no JSON, so it cannot tell a damaged
-        payload: the caller compares the bytes with ones the full path judged."""
+        """(freshness fields, answer line, the file's bytes) of an entry, or
+        None; reads no JSON, so it cannot tell a damaged payload: the caller
+        compares the bytes with ones the full path judged."""
         data = read_private_file(self.folder, self.path(key))
         lines = data.split(b"\n") if data else ()
         header = read_header(lines[0]) if len(lines) == 4 else None
-        if header is None or header["kind"] != entry_format.CREDENTIALS or not lines[2]:
+        if header is None or not lines[2]:
             return None
         return header, lines[2], data
 
@@ -157,13 +158,10 @@ def encode(entry):
     """The bytes of an entry file (see the module's docstring)."""
     import json
 
-    from credential_process.output import process_json
-
     kind = entry_format.kind_of(entry)
     header = " ".join((_MAGIC, _LAYOUT, repr(float(entry["expires_at"])), repr(float(entry.get("skew", 0))),
                        repr(float(entry["duration"])), kind))
-    answer = process_json(entry["credentials"]) if kind == entry_format.CREDENTIALS else ""
-    return f"{header}\n{json.dumps(entry)}\n{answer}\n".encode()
+    return f"{header}\n{json.dumps(entry)}\n{entry_format.answer_line(entry)}\n".encode()
 
 
 def parse(data):
