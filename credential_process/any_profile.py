@@ -13,6 +13,7 @@ the profile is served as GetSessionToken over itself, with its
 ``mfa_serial`` when it has one, through the regular cache and MFA session.
 """
 
+from credential_process import aws_config, flow_table
 from credential_process import options as options_module
 from credential_process.errors import ConfigError
 
@@ -20,14 +21,14 @@ from credential_process.errors import ConfigError
 def options_for(args, session=False):
     """The options of the profile the command line names (``args.profile`` and
     any ``opt_*`` flags)."""
-    name = options_module.resolve_profile_name(args.profile)
+    name = aws_config.resolve_profile_name(args.profile)
     flags = {spec.name: getattr(args, "opt_" + spec.name, None) for spec in options_module.SPECS}
     return load(name, flags, session)
 
 
 def load(name, flags=None, session=False):
-    path = options_module.config_path()
-    profiles = options_module.profile_sections(options_module.read_ini(path))
+    path = aws_config.config_path()
+    profiles = aws_config.profile_sections(aws_config.read_ini(path))
     given = {key: value for key, value in (flags or {}).items() if value is not None}
     section = profiles.get(name, {})
     # A flag with a config key makes the profile ours, as for the default command;
@@ -36,17 +37,17 @@ def load(name, flags=None, session=False):
         return options_module.load(name, given, profiles)
     stored = credentials_section(name)
     if name not in profiles and stored is None:
-        raise ConfigError(f"profile {name!r} is in neither {path} nor {options_module.credentials_path()}")
+        raise ConfigError(f"profile {name!r} is in neither {path} nor {aws_config.credentials_path()}")
     if session and gives_long_term_keys(section, stored):
         mfa_serial = section.get("mfa_serial")
         session_flags = dict(given, method="get-session-token", source_profile=name)
         if mfa_serial:
             session_flags["mfa_serial"] = mfa_serial
         return options_module.load(name, session_flags, profiles)
-    values = {spec.name: spec.default for spec in options_module.SPECS}
+    values = {spec.attribute: spec.default for spec in options_module.SPECS}
     # source_profile names the profile itself: what the cache key digests
     # (cache/base_inputs.py) for entries made over it (an EKS token).
-    values.update(method="botocore", source_profile=name)
+    values.update(flow=flow_table.BOTOCORE.name, source_profile=name)
     return options_module.Options(name, path, section, values)
 
 
@@ -70,7 +71,7 @@ def gives_long_term_keys(section, stored=None):
 def credentials_section(name):
     """The profile's section of the credentials file, or None."""
     try:
-        stored = options_module.read_ini(options_module.credentials_path())
+        stored = aws_config.read_ini(aws_config.credentials_path())
     except ConfigError:
         return None
     return dict(stored.items(name)) if stored.has_section(name) else None

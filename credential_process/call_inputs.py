@@ -20,10 +20,11 @@ from credential_process import __version__
 # Every variable whose name starts with one of these is an input.
 PREFIXES = ("AWS_", "CREDENTIAL_PROCESS_", "PYTHON_KEYRING_")
 # And these: HOME (~ in every path), the user and host (the default role
-# session name), and where keyring finds its configuration and its service.
+# session name), where keyring finds its configuration and its service, and
+# the ExecCredential apiVersion kubectl asks `eks token` for.
 NAMES = (
     "HOME", "USERPROFILE", "USER", "LOGNAME", "LNAME", "USERNAME", "COMPUTERNAME",
-    "XDG_CONFIG_HOME", "XDG_DATA_HOME", "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_CONFIG_HOME", "XDG_DATA_HOME", "DBUS_SESSION_BUS_ADDRESS", "KUBERNETES_EXEC_INFO",
 )
 
 try:  # the builtin module: importing hashlib loads OpenSSL first
@@ -55,7 +56,7 @@ def credentials_path():
 
 
 def keys_index_path():
-    """The index of keys stored in the keyring (stored_keys.index()): the cache
+    """The index of keys stored in the keyring (os_keyring.iam_keys.index()): the cache
     key of a ``source_keyring`` profile reads the stored key's row there."""
     return os.path.expanduser("~/.aws/credential-process/keys-index.json")
 

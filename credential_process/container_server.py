@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from credential_process.errors import CredentialProcessError, one_line, redact
+from credential_process.stderr import notice
 
 HOST = "127.0.0.1"
 PATH = "/credentials"
@@ -111,7 +112,7 @@ class _Server(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if isinstance(error, OSError):
             return
-        sys.stderr.write(f"credential-process: exec --server: {redact(one_line(error)) or type(error).__name__}\n")
+        notice(f"exec --server: {redact(one_line(error)) or type(error).__name__}")
 
 
 def _refuse_busy(request):
@@ -155,11 +156,11 @@ def _handler(server):
                 body = server.answer()
             except CredentialProcessError as error:
                 message = redact(one_line(error))
-                sys.stderr.write(f"credential-process: exec --server: {message}\n")
+                notice(f"exec --server: {message}")
                 return self._reply(500, {"Code": type(error).__name__, "Message": message})
             except Exception as error:  # a bug, or a library failing its own way: still an answer
                 message = redact(f"unexpected {type(error).__name__}: {one_line(error)}")
-                sys.stderr.write(f"credential-process: exec --server: {message}\n")
+                notice(f"exec --server: {message}")
                 return self._reply(500, {"Code": "InternalError", "Message": message})
             self._send(200, body)
 

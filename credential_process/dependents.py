@@ -10,6 +10,7 @@ from credential_process.options import PREFIX
 CREDENTIAL_KEYS = (
     "aws_access_key_id", "credential_process", "role_arn", "web_identity_token_file",
     "sso_session", "sso_start_url",
+    "login_session",  # `aws login` (botocore 1.41+)
 )
 OUR_SOURCE_KEY = PREFIX + "source_profile"
 BOTOCORE_SOURCE_KEY = "source_profile"

@@ -21,7 +21,7 @@ import time
 from credential_process import options as options_module
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
-from credential_process.errors import ConfigError
+from credential_process.errors import ConfigError, one_line
 from credential_process.output import utc_timestamp
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -44,12 +44,17 @@ def check_cluster_name(name):
 
 def token_entry(options, cluster, role_arn=None):
     """A cache entry holding a token for ``cluster``, fresh from the cache when it can be."""
-    from credential_process.resolver import cached
+    from credential_process.cache.single_flight import cached
 
     if role_arn:
         options_module.SPECS_BY_NAME["role_arn"].parse(role_arn, "--role-arn")
-    key = entry_format.cache_key(options, extra={"eks_token": {"cluster": cluster, "role_arn": role_arn}})
+    key = token_key(options, cluster, role_arn)
     return cached(open_store(options.cache), key, options, lambda: _new_token_entry(options, cluster, role_arn))
+
+
+def token_key(options, cluster, role_arn=None):
+    """The cache key of the token for ``cluster`` signed with the profile's credentials (or ``role_arn``'s)."""
+    return entry_format.cache_key(options, extra={"eks_token": {"cluster": cluster, "role_arn": role_arn}})
 
 
 def exec_credential(token, api_version):
@@ -58,7 +63,7 @@ def exec_credential(token, api_version):
         "kind": "ExecCredential",
         "apiVersion": api_version,
         "spec": {},
-        "status": {"expirationTimestamp": token["expirationTimestamp"], "token": token["token"]},
+        "status": entry_format.token_status(token),  # the entry file's answer line (cache/shortcut.py)
     }
 
 
@@ -97,7 +102,8 @@ def credentials_end(entry):
 
 def signing_entry(options, role_arn=None):
     """The profile's cache entry, or that of ``role_arn`` assumed with its credentials (cached alike)."""
-    from credential_process.resolver import cached, get_entry
+    from credential_process.cache.single_flight import cached
+    from credential_process.resolver import get_entry
 
     entry = get_entry(options)
     if not role_arn:
@@ -105,7 +111,7 @@ def signing_entry(options, role_arn=None):
     from credential_process.flows import assume_role
 
     on_top = role_on_top(options, role_arn)
-    base = dict(entry["credentials"], method=entry.get("method"))
+    base = dict(entry["credentials"], flow=entry_format.flow_of(entry))
     key = entry_format.cache_key(on_top, extra={"on_top_of": options.profile})
     return cached(open_store(options.cache), key, on_top, lambda: assume_role.fetch(on_top, base))
 
@@ -116,8 +122,8 @@ def role_on_top(options, role_arn):
     The profile's session keys (policy, tags, duration...) belong to its own
     role, not to this one: they go back to their defaults.
     """
-    defaults = {spec.name: spec.default for spec in options_module.SPECS if spec.affects_answer}
-    return options.replace(**dict(defaults, method="assume-role", role_arn=role_arn,
+    defaults = {spec.attribute: spec.default for spec in options_module.SPECS if spec.affects_answer}
+    return options.replace(**dict(defaults, flow="assume-role", role_arn=role_arn,
                                   source_profile=options.profile))
 
 
@@ -172,7 +178,7 @@ def update_kubeconfig(path, cluster, user_exec, alias=None):
     """
     import yaml
 
-    from credential_process.cache.files import write_private_file
+    from credential_process.private_files import write_private_file
 
     path = os.path.realpath(path)  # a symlinked kubeconfig stays a symlink
     document = _read_kubeconfig(path, yaml)
@@ -198,7 +204,7 @@ def _read_kubeconfig(path, yaml):
     except FileNotFoundError:
         document = None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read the kubeconfig {path}: {' '.join(str(error).split())}") from None
+        raise ConfigError(f"cannot read the kubeconfig {path}: {one_line(error)}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):

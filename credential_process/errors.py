@@ -4,7 +4,6 @@
 3 a person is needed but cannot be asked.
 """
 
-EXIT_OK = 0
 EXIT_AWS = 1
 EXIT_CONFIG = 2
 EXIT_NEEDS_PERSON = 3
@@ -18,6 +17,21 @@ class AwsError(CredentialProcessError):
     """STS refused the request, or could not be reached."""
 
     exit_code = EXIT_AWS
+
+
+class RefusedError(AwsError):
+    """An AWS API answered with an error: what it said, with its parts kept
+    apart, for flows that react to one kind of refusal (a rejected MFA code,
+    the role chaining limit)."""
+
+    def __init__(self, service, operation, code, message, key_id=None, text=None):
+        self.service = service
+        self.operation = operation
+        self.code = code or "Error"
+        self.message = message or ""
+        self.key_id = key_id  # the access key ID that signed the call: an ID, never a secret
+        self.explained = False  # refusals.explained has added the profile's context
+        super().__init__(text or f"{service} {operation} refused: {self.code}: {self.message}".rstrip(": "))
 
 
 class ConfigError(CredentialProcessError):

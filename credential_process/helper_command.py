@@ -8,8 +8,9 @@ there is one (a login helper or a YubiKey touch prompt must reach the person,
 and the SDK that runs us captures our own stderr), else stdin is empty and
 stderr is ours.  It gets an environment without AWS secrets and a bound on its
 time (its own limit, or less inside a call's time budget: budget.py).  It runs
-in a process group of its own, ended as a whole when it finishes or its time
-is up, so no pipeline stage or background job outlives it.  Nothing secret
+in a process group of its own (the terminal's foreground job while it runs,
+when we were), ended as a whole when it finishes or its time is up, so no
+pipeline stage or background job outlives it.  Nothing secret
 ever goes on its command line.
 """
 
@@ -115,19 +116,24 @@ def _execute(command, what, timeout, capture_stderr):
         stderr = terminal[1] if terminal else sys.stderr
         if capture_stderr:
             stderr = subprocess.PIPE
+        foreground = _foreground_terminal(terminal)
         try:
             process = subprocess.Popen(
                 shell_argv(command), stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
-                env=helper_environment(), **_own_group(),
+                env=helper_environment(), **_own_group(foreground is not None),
             )
         except OSError as error:
             raise ConfigError(f"{what} could not be started: {error.strerror or error}") from None
+        if foreground is not None:
+            _hand_terminal(foreground, process.pid)
         reader = _Reader(process.stdout)
         echo = _StderrTail(process.stderr, terminal[1] if terminal else None) if capture_stderr else None
         try:
             outcome.finished = _wait(process, reader, limit)
         finally:
             _end_group(process)
+            if foreground is not None:
+                _hand_terminal(foreground, os.getpgrp())
         # Every writer is gone with the group, so the readers see the end of the
         # pipes at once; one that escaped the group (a daemon that left with
         # setsid) may keep them open: then we stop listening and leave the threads.
@@ -145,17 +151,54 @@ def _execute(command, what, timeout, capture_stderr):
     return outcome
 
 
-def _own_group():
+def _own_group(in_foreground):
     """Popen arguments that give the helper a process group of its own, so that
     everything it starts (``a | b``, ``x & y``) can be ended together.
 
-    A new session on POSIX (setsid): a new process group alone would be a
-    background job of our terminal, stopped (SIGTTIN) as soon as it reads the
-    terminal it gets as stdin.  The helper keeps that terminal as its stdin
-    and stderr; only opening /dev/tty by itself finds none."""
+    ``in_foreground``: we are the foreground job of our terminal, and the
+    helper becomes it in our place (``_hand_terminal``), as a shell does with a
+    job: it can read the terminal, open /dev/tty (a password manager's CLI
+    does), and Ctrl-C reaches it.  Otherwise a new session (setsid): a new
+    group alone would be a background job of our terminal, stopped (SIGTTIN)
+    as soon as it read the terminal it gets as stdin; it keeps that terminal
+    as stdin and stderr, only /dev/tty finds none."""
     if _WINDOWS:
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
+    if not in_foreground:
+        return {"start_new_session": True}
+    if sys.version_info >= (3, 11):
+        return {"process_group": 0}
+    return {"preexec_fn": os.setpgrp}  # noqa: PLW1509 (a bare syscall, no lock taken)
+
+
+def _foreground_terminal(terminal):
+    """The descriptor of our controlling terminal when this process's group is
+    its foreground job and this is the main thread; else None.  Another thread
+    (``exec --server`` refreshing while the user's command owns the terminal)
+    must never take the terminal."""
+    if _WINDOWS or terminal is None or threading.current_thread() is not threading.main_thread():
+        return None
+    descriptor = terminal[0].fileno()
+    try:
+        return descriptor if os.tcgetpgrp(descriptor) == os.getpgrp() else None
+    except OSError:
+        return None
+
+
+def _hand_terminal(descriptor, group):
+    """Make ``group`` the terminal's foreground job.  SIGTTOU is blocked while
+    doing so: a background process may then set it (POSIX tcsetpgrp), which is
+    what we are once the helper holds it.  SIGCONT wakes a helper that read
+    the terminal before it was handed over (stopped by SIGTTIN)."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+    try:
+        os.tcsetpgrp(descriptor, group)
+    except OSError:
+        pass  # the helper is gone already, or the terminal is: nothing to hand
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    if group != os.getpgrp():
+        _signal_group(group, signal.SIGCONT)
 
 
 def _wait(process, reader, limit):
@@ -185,7 +228,7 @@ def _end_group(process):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         process.wait()
         return
-    group = process.pid  # the session leader's pid is its group's id
+    group = process.pid  # the helper's shell leads its own group (and session)
     if not _signal_group(group, signal.SIGTERM):
         process.wait()
         return

@@ -39,15 +39,6 @@ class _Section:
         return max([end for _start, end in self.keys.values()], default=self.header + 1)
 
 
-def set_keys(path, section, mapping):
-    """Set ``mapping``'s keys in ``[section]`` of ``path`` (added if absent).
-
-    Existing keys are replaced in place; new keys go after the section's last
-    key.  Returns the backup's path (None when the file did not exist).
-    """
-    return update_section(path, section, mapping)
-
-
 def remove_keys(path, section, names):
     """Remove ``names`` from ``[section]``; the header too when no key is left.
 
@@ -75,7 +66,12 @@ def replace_key(path, sections, old, new, value):
 
 
 def update_section(path, section, mapping=None, remove=()):
-    """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write."""
+    """Remove the keys ``remove``, then set ``mapping``'s: one backup, one write.
+
+    Existing keys are replaced in place; new keys go after the section's last
+    key, in a section added at the end if absent.  Returns the backup's path
+    (None when the file did not exist or nothing changed).
+    """
     return update_sections(path, {section: (mapping or {}, remove)})
 
 
@@ -107,7 +103,7 @@ def _edit(path, change):
     updated = "".join(lines).encode("utf-8")
     if updated == (original or b""):
         return None
-    from credential_process.cache.files import ensure_private_folder, write_private_file
+    from credential_process.private_files import ensure_private_folder, write_private_file
 
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):

@@ -5,13 +5,14 @@ prefix, ``_`` turned into ``-`` (``credential_process_role_arn`` is
 ``--role-arn``).  This module is on the cache-hit path: standard library only.
 """
 
-import configparser
 import json
 import os
 import re
 
-# The files' paths are inputs of every answer: defined once, with the others.
-from credential_process.call_inputs import config_path, credentials_path  # noqa: F401 (used by commands)
+from credential_process import flow_table
+from credential_process.aws_config import config_path, profile_sections, read_ini, resolve_profile_name
+from credential_process.durations import duration as _duration
+from credential_process.durations import format_duration
 from credential_process.errors import ConfigError, one_line
 
 PREFIX = "credential_process_"
@@ -40,19 +41,7 @@ def _choice(*allowed):
             raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
-    return parse
-
-
-def _integer(low, high):
-    def parse(value, key):
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise ConfigError(f"{key} must be a whole number of seconds, not {value!r}") from None
-        if not low <= number <= high:
-            raise ConfigError(f"{key} must be between {low} and {high}, not {number}")
-        return number
-
+    parse.choices = allowed  # for --help and shell completion (commands/_flags.py)
     return parse
 
 
@@ -79,7 +68,7 @@ def _name(low, high):
 
 
 _MFA_SERIAL = re.compile(r"^[\w+=/:,.@-]{9,256}$")
-_MFA_CODE = re.compile(r"^\d{6}$")
+MFA_CODE = re.compile(r"^\d{6}$")  # what every MFA device shows
 
 
 def _mfa_serial(value, key):
@@ -89,7 +78,7 @@ def _mfa_serial(value, key):
 
 
 def _mfa_code(value, key):
-    if not _MFA_CODE.match(value):
+    if not MFA_CODE.match(value):
         raise ConfigError(f"{key} must be the 6 digits the MFA device shows")
     return value
 
@@ -134,10 +123,13 @@ def _policy_json(value, key):
 class Spec:
     """One ``credential_process_*`` key."""
 
-    __slots__ = ("name", "parse", "default", "help", "affects_answer", "flag_only")
+    __slots__ = ("name", "parse", "default", "help", "affects_answer", "flag_only", "attribute")
 
-    def __init__(self, name, parse, default, help, affects_answer=True, flag_only=False):
+    def __init__(self, name, parse, default, help, affects_answer=True, flag_only=False, attribute=None):
         self.name = name
+        # The Options attribute holding the value: the name, but for credential_process_method,
+        # which users write as they always have and the code calls the flow.
+        self.attribute = attribute or name
         self.parse = parse
         self.default = default
         self.help = help
@@ -155,36 +147,18 @@ class Spec:
         return "--" + self.name.replace("_", "-")
 
 
-METHODS = (
-    "assume-role", "get-session-token", "assume-role-with-saml",
-    "assume-role-with-web-identity", "get-federation-token",
-    "sso",  # IAM Identity Center (flows/sso.py)
-    "process",  # another tool's credential_process, cached and locked (flows/process.py)
-)
-# The longest session each flow allows (AssumeRole's own 900-43200, and
-# GetSessionToken's and GetFederationToken's 900-129600).
-MAX_DURATION = {
-    "assume-role": 43200,
-    "assume-role-with-saml": 43200,
-    "assume-role-with-web-identity": 43200,
-    "get-session-token": 129600,
-    "get-federation-token": 129600,
-    "sso": 43200,  # not asked: the permission set decides (flows/sso.py)
-    "process": 43200,  # not asked: the command's Expiration decides (flows/process.py)
-}
-MIN_DURATION = 900
+MIN_DURATION = flow_table.MIN_DURATION
 
 SPECS = (
-    Spec("method", _choice(*METHODS), None,
-         "the STS flow; inferred from the other keys when absent"),
+    Spec("method", _choice(*flow_table.NAMES), None,
+         "the STS flow; inferred from the other keys when absent", attribute="flow"),
     Spec("role_arn", _arn, None, "the role to assume"),
     Spec("role_session_name", _name(2, 64), None,
          "the session name (default: derived from the user and host)"),
     Spec("external_id", _name(2, 1224), None, "the external ID the role's trust policy asks for"),
     # Checked against the flow's own range once the flow is known (_check_duration).
-    Spec("duration_seconds", _integer(float("-inf"), float("inf")), None,
-         "session length in seconds (900-43200; 900-129600 for get-session-token "
-         "and get-federation-token)"),
+    Spec("duration_seconds", _duration(0, float("inf")), None,
+         f"session length: seconds, or 90m, 1h, 12h, 1h30m ({flow_table.duration_ranges()})"),
     Spec("policy", _policy_json, None, "an inline session policy (JSON)"),
     Spec("policy_file", _text, None, "a file holding an inline session policy (JSON)"),
     Spec("policy_arns", _arn_list, (), "managed session policies, comma-separated ARNs"),
@@ -195,7 +169,7 @@ SPECS = (
     Spec("credential_source", _choice("Environment", "Ec2InstanceMetadata", "EcsContainer"),
          None, "where the base credentials come from, instead of a source profile"),
     Spec("mfa_serial", _mfa_serial, None, "the MFA device (its ARN, or a hardware serial number)"),
-    Spec("mfa_session_duration", _integer(MIN_DURATION, 129600), None,
+    Spec("mfa_session_duration", _duration(MIN_DURATION, flow_table.BY_NAME["get-session-token"].max_duration), None,
          "length of the MFA session shared by role profiles (default 43200)"),
     Spec("mfa_process", _text, None,
          "a shell command that prints the MFA code", affects_answer=False),
@@ -229,9 +203,9 @@ SPECS = (
          "background refresh)", affects_answer=False),
     Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
-    Spec("lock_timeout", _integer(1, 3600), 55, "seconds to wait for another process's refresh",
+    Spec("lock_timeout", _duration(1, 3600), 55, "seconds to wait for another process's refresh",
          affects_answer=False),
-    Spec("refresh_margin", _integer(0, 43200), 1200,
+    Spec("refresh_margin", _duration(0, 43200), 1200,
          "refresh when fewer seconds than this remain (capped at a third of the session)",
          affects_answer=False),
     Spec("background_refresh", _boolean, True,
@@ -251,8 +225,8 @@ class Options:
         self.section = section  # the profile's whole section, for region and endpoints
         # {spec name: raw text} given on the command line; a background refresh replays them
         self.flags = dict(flags or {})
-        for name, value in values.items():
-            setattr(self, name, value)
+        for attribute, value in values.items():
+            setattr(self, attribute, value)
 
     @property
     def region(self):
@@ -263,67 +237,35 @@ class Options:
 
     def replace(self, **changes):
         """A copy with some values changed (e.g. another role on top of this profile)."""
-        values = {spec.name: getattr(self, spec.name) for spec in SPECS}
+        values = {spec.attribute: getattr(self, spec.attribute) for spec in SPECS}
         values.update(changes)
         return Options(self.profile, self.config_path, self.section, values)
 
     def answer_inputs(self):
         """Everything in these options that changes which credentials STS returns."""
-        return {spec.name: getattr(self, spec.name) for spec in SPECS if spec.affects_answer}
+        # Keyed by key name ("method", not "flow"): the cache keys of entries on disk stay the same.
+        return {spec.name: getattr(self, spec.attribute) for spec in SPECS if spec.affects_answer}
 
 
-def add_flags(parser):
-    """Add --profile and one flag per key to an argparse parser."""
-    parser.add_argument("--profile", help="the profile to serve (default: $AWS_PROFILE, else default)")
-    for spec in SPECS:
-        parser.add_argument(spec.flag, dest="opt_" + spec.name, metavar="VALUE", help=spec.help)
-
-
-def read_ini(path):
-    """Parse an AWS INI file the way botocore does; a missing file is empty."""
-    parser = configparser.RawConfigParser()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError, configparser.Error) as error:
-        raise ConfigError(f"cannot read {path}: {one_line(error)}") from None
-    return parser
-
-
-def profile_sections(parser):
-    """{profile name: {key: value}} from a config file, as botocore maps them."""
-    profiles = {}
-    for section in parser.sections():
-        if section == "default":
-            profiles.setdefault("default", dict(parser.items(section)))
-        elif section.startswith("profile "):
-            profiles[section[len("profile "):].strip()] = dict(parser.items(section))
-    return profiles
-
-
-def section_name(profile):
-    """The config file's section for a profile: [default] or [profile NAME]."""
-    return "default" if profile == "default" else f"profile {profile}"
-
-
-def resolve_profile_name(requested):
-    """--profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default.
-
-    An empty --profile is a mistake (a variable that expanded to nothing), not
-    a request for the default profile.  An empty AWS_PROFILE counts as unset,
-    as the Go and JS SDKs read it (botocore refuses it before it would run us)."""
-    if requested is not None and not requested.strip():
-        raise ConfigError("--profile is empty: name the profile to serve (or leave --profile out for "
-                          "$AWS_PROFILE, else default)")
-    return requested or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
 
 
 def from_args(args):
     """Options for the profile named on the command line, its flags over the file's keys."""
     flags = {spec.name: getattr(args, "opt_" + spec.name, None) for spec in SPECS}
-    return load(resolve_profile_name(args.profile), flags)
+    name = resolve_profile_name(args.profile)
+    if name == "default" and args.profile is None and not any(value is not None for value in flags.values()):
+        profiles = profile_sections(read_ini(config_path()))
+        if "default" not in profiles:
+            raise ConfigError(no_profile_named(profiles))
+        return load(name, flags, profiles)
+    return load(name, flags)
+
+
+def no_profile_named(profiles):
+    """The error when nothing names a profile and there is no [default] to fall back on."""
+    names = ", ".join(sorted(profiles)) or "none"
+    return (f"no profile named: give --profile NAME (or set AWS_PROFILE); there is no [default] "
+            f"in {config_path()}. Profiles there: {names}")
 
 
 def load(name, flags=None, profiles=None):
@@ -344,86 +286,44 @@ def load(name, flags=None, profiles=None):
         )
     values = {}
     for spec in SPECS:
-        raw = given.get(spec.name, None if spec.flag_only else section.get(spec.key))
-        values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
+        if spec.name in given:  # an error names what the user typed: the flag, not a key
+            values[spec.name] = _parse(spec, given[spec.name], name, spec.flag)
+        else:
+            raw = None if spec.flag_only else section.get(spec.key)
+            values[spec.name] = spec.default if raw is None else _parse(spec, raw, name)
     for group in EXCLUSIVE_KEYS:
         _check_at_most_one(values, group, name)
-    values["method"], chosen_by = choose_method(values)
+    values["method"], chosen_by = choose_flow(values)
     if values["method"] == "assume-role-with-web-identity":
         _web_identity_defaults(values, name)
-    _check_keys_fit_method(values, chosen_by, name)
+    _check_keys_fit_flow(values, chosen_by, name)
     _check_required(values, name)
-    _check_duration(values, name)
+    _check_duration(values, name, str(given.get("duration_seconds", section.get(PREFIX + "duration_seconds"))))
     if values["policy_file"] is not None:
         if values["policy"] is not None:
             raise ConfigError(f"profile {name!r} sets both {PREFIX}policy and {PREFIX}policy_file")
         values["policy"] = _parse(SPECS_BY_NAME["policy"], _read_policy_file(values["policy_file"]), name)
-    return Options(name, path, section, values, flags=given)
+    attributes = {SPECS_BY_NAME[spec_name].attribute: value for spec_name, value in values.items()}
+    return Options(name, path, section, attributes, flags=given)
 
 
-# The key whose presence names a flow, in the order choose_method looks for them.
-_METHOD_MARKERS = (
-    ("saml_assertion_process", "assume-role-with-saml"),
-    ("saml_assertion_file", "assume-role-with-saml"),
-    ("web_identity_token_file", "assume-role-with-web-identity"),
-    ("web_identity_token_process", "assume-role-with-web-identity"),
-    ("federation_name", "get-federation-token"),
-    ("sso_session", "sso"),
-    ("command", "process"),
-    ("role_arn", "assume-role"),
-)
-
-
-def choose_method(values):
-    """(method, the spec name that chose it: "method", a marker key, or None).
+def choose_flow(values):
+    """(flow, the spec name that chose it: "method", a marker key, or None).
 
     From the profile's own keys only, never the environment: inside an EKS pod
     AWS_WEB_IDENTITY_TOKEN_FILE is set for every process."""
     if values.get("method"):
         return values["method"], "method"
-    for name, method in _METHOD_MARKERS:
-        if values.get(name):
-            return method, name
-    return "get-session-token", None
+    return flow_table.infer(values)
 
 
-_ASSUMED = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
-_SIGNED = ("assume-role", "get-session-token", "get-federation-token")
 # Keys that only some flows read; setting one for another flow contradicts the
-# key that chose the flow.  Keys not listed here apply to every flow.
-FLOWS_OF_KEY = {
-    "role_arn": _ASSUMED,
-    "role_session_name": ("assume-role", "assume-role-with-web-identity"),
-    "external_id": ("assume-role",),
-    "tags": ("assume-role", "get-federation-token"),
-    "transitive_tag_keys": ("assume-role",),
-    "source_identity": ("assume-role",),
-    "policy": _ASSUMED + ("get-federation-token",),
-    "policy_file": _ASSUMED + ("get-federation-token",),
-    "policy_arns": _ASSUMED + ("get-federation-token",),
-    "source_profile": _SIGNED,
-    "credential_source": _SIGNED,
-    "source_keyring": _SIGNED,
-    "mfa_serial": ("assume-role", "get-session-token"),
-    "mfa_session_duration": ("assume-role",),
-    "mfa_process": ("assume-role", "get-session-token"),
-    "saml_assertion_process": ("assume-role-with-saml",),
-    "saml_assertion_file": ("assume-role-with-saml",),
-    "principal_arn": ("assume-role-with-saml",),
-    "web_identity_token_file": ("assume-role-with-web-identity",),
-    "web_identity_token_process": ("assume-role-with-web-identity",),
-    "provider_id": ("assume-role-with-web-identity",),
-    "federation_name": ("get-federation-token",),
-    "sso_session": ("sso",),
-    "sso_account_id": ("sso",),
-    "sso_role_name": ("sso",),
-    "command": ("process",),
-}
+# key that chose the flow.  Keys no flow lists apply to every flow.
+FLOWS_OF_KEY = flow_table.flows_of_key()
 
 # Groups of keys of which at most one may be set.
-SOURCE_KEYS = ("source_profile", "credential_source", "source_keyring")
 EXCLUSIVE_KEYS = (
-    SOURCE_KEYS,
+    flow_table.SOURCE_KEYS,
     ("policy", "policy_file"),
     ("saml_assertion_process", "saml_assertion_file"),
     ("web_identity_token_file", "web_identity_token_process"),
@@ -436,11 +336,11 @@ def _check_at_most_one(values, names, profile):
         raise ConfigError(f"profile {profile!r} sets {' and '.join(given)}: choose one")
 
 
-def _check_keys_fit_method(values, chosen_by, profile):
-    method = values["method"]
+def _check_keys_fit_flow(values, chosen_by, profile):
+    flow = values["method"]
     for name, flows in FLOWS_OF_KEY.items():
-        if values.get(name) and method not in flows:
-            reason = f"{PREFIX}{chosen_by} chooses {method}" if chosen_by else f"the flow is {method}"
+        if values.get(name) and flow not in flows:
+            reason = f"{PREFIX}{chosen_by} chooses {flow}" if chosen_by else f"the flow is {flow}"
             raise ConfigError(
                 f"profile {profile!r} sets {PREFIX}{name}, which contradicts {PREFIX}"
                 f"{chosen_by or 'method'} ({reason}; {PREFIX}{name} is for {' or '.join(flows)})"
@@ -448,33 +348,21 @@ def _check_keys_fit_method(values, chosen_by, profile):
 
 
 def _check_required(values, profile):
-    method = values["method"]
-    missing = None
-    if method in _ASSUMED and not values["role_arn"]:
-        missing = "role_arn"
-    elif method == "assume-role-with-saml" and not (
-            values["saml_assertion_process"] or values["saml_assertion_file"]):
-        missing = "saml_assertion_process or credential_process_saml_assertion_file"
-    elif method == "assume-role-with-web-identity" and not (
-            values["web_identity_token_file"] or values["web_identity_token_process"]):
-        missing = "web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)"
-    elif method == "get-federation-token" and not values["federation_name"]:
-        missing = "federation_name"
-    elif method == "sso":
-        missing = next((name for name in ("sso_session", "sso_account_id", "sso_role_name")
-                        if not values[name]), None)
-    elif method == "process" and not values["command"]:
-        missing = "command"
-    if missing:
-        raise ConfigError(f"profile {profile!r} uses {method} but sets no {PREFIX}{missing}")
+    flow = values["method"]
+    for group in flow_table.BY_NAME[flow].required:
+        if not any(values.get(name) for name in group):
+            missing = " or ".join(PREFIX + name for name in group)
+            raise ConfigError(f"profile {profile!r} uses {flow} but sets no {missing}")
 
 
-def _check_duration(values, profile):
-    duration, method = values["duration_seconds"], values["method"]
-    if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION[method]:
+def _check_duration(values, profile, raw):
+    duration, flow = values["duration_seconds"], values["method"]
+    longest = flow_table.BY_NAME[flow].max_duration
+    if duration is not None and not MIN_DURATION <= duration <= longest:
         raise ConfigError(
-            f"{PREFIX}duration_seconds of profile {profile!r} must be between {MIN_DURATION} and "
-            f"{MAX_DURATION[method]} for {method}, not {duration}"
+            f"{PREFIX}duration_seconds of profile {profile!r} must be between "
+            f"{format_duration(MIN_DURATION, raw)} and {format_duration(longest, raw)} "
+            f"for {flow}, not {raw.strip()}"
         )
 
 
@@ -493,12 +381,14 @@ def _web_identity_defaults(values, profile):
             values[name] = _parse(SPECS_BY_NAME[name], raw, profile)
 
 
-def _parse(spec, raw, profile):
+def _parse(spec, raw, profile, name=None):
+    """``name``: what the value is called in errors (the flag when it came from one)."""
+    name = name or spec.key
     if len(raw) > MAX_VALUE_LENGTH:
-        raise ConfigError(f"{spec.key} of profile {profile!r} is longer than {MAX_VALUE_LENGTH} characters")
+        raise ConfigError(f"{name} of profile {profile!r} is longer than {MAX_VALUE_LENGTH} characters")
     if any(ord(char) < 32 and char not in "\t\n" for char in raw):
-        raise ConfigError(f"{spec.key} of profile {profile!r} contains control characters")
-    return spec.parse(raw.strip(), spec.key)
+        raise ConfigError(f"{name} of profile {profile!r} contains control characters")
+    return spec.parse(raw.strip(), name)
 
 
 def _read_policy_file(path):

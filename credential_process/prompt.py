@@ -8,19 +8,17 @@ CONOUT$ on Windows) reaches the person whatever the SDK did with those three.
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 
 from credential_process import budget, helper_command
 from credential_process.errors import NeedsPersonError
-from credential_process.options import PREFIX
-from credential_process.resolver import in_background_refresh
+from credential_process.markers import in_background_refresh
+from credential_process.options import MFA_CODE, PREFIX
 
 MFA_PROCESS_TIMEOUT = 60  # ykman waiting for a touch, pass decrypting with gpg-agent
 ASK_TIMEOUT = 300  # a person at a terminal or a dialog
-_CODE = re.compile(r"^\d{6}$")
 
 
 def mfa_code(options, serial):
@@ -47,7 +45,7 @@ def mfa_code(options, serial):
 
 def _checked(code, source):
     code = code.strip()
-    if not _CODE.match(code):
+    if not MFA_CODE.match(code):
         raise NeedsPersonError(f"{source} is not a 6-digit MFA code")
     return code
 

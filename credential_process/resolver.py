@@ -9,23 +9,15 @@ import json
 import os
 import sys
 
+from credential_process import trace
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
+from credential_process.cache.single_flight import cached
 from credential_process.errors import ConfigError
+from credential_process.markers import (
+    CHAIN_VARIABLE, REFRESH_VARIABLE, in_background_refresh, inherited_chain,
+)
 from credential_process.options import SPECS_BY_NAME
-
-# The profiles being served by this tool's ancestors, carried into the
-# children that resolve credentials, so a loop through botocore or another
-# process is seen as a loop.
-CHAIN_VARIABLE = "CREDENTIAL_PROCESS_CHAIN"
-
-
-def inherited_chain():
-    try:
-        chain = json.loads(os.environ.get(CHAIN_VARIABLE, "[]"))
-    except ValueError:
-        return []
-    return [name for name in chain if isinstance(name, str)] if isinstance(chain, list) else []
 
 
 def guard_loop(profile, chain):
@@ -39,6 +31,9 @@ def get_entry(options, chain=()):
     guard_loop(options.profile, chain)
     store = open_store(options.cache)
     key = entry_format.cache_key(options)
+    where = getattr(store, "path", None)
+    trace.note(f"profile {options.profile!r}: flow {options.flow}, region {options.region}, "
+               f"cache {store.name} entry {where(key) if where else key}")
 
     def fetch():
         return _fetch(options, chain)
@@ -51,31 +46,11 @@ def get_entry(options, chain=()):
     return found
 
 
-def cached(store, key, options, fetch):
-    """The entry under ``key`` if fresh; else ``fetch()``'s, stored, under the lock."""
-    found = store.load(key)
-    if found is not None and entry_format.is_fresh(found, options):
-        return found
-    from credential_process.cache.lock import entry_lock
-
-    with entry_lock(store, key, options.lock_timeout, options.profile):
-        found = store.load(key)  # another process may have refreshed it meanwhile
-        if found is not None and entry_format.is_fresh(found, options):
-            return found
-        fresh = fetch()
-        if entry_format.is_cacheable(fresh):
-            store.save(key, fresh)
-        return fresh
-
-
 # -- background refresh ------------------------------------------------------
 # A served entry close to its refresh margin is renewed by a detached child
 # (``python -m credential_process`` with REFRESH_VARIABLE set to the entry's
 # key), so that callers keep getting cache hits and never wait for STS.
 
-# Set in a refresher's environment: the key of the entry it renews.  Its mere
-# presence also stops that process from starting refreshers of its own.
-REFRESH_VARIABLE = "CREDENTIAL_PROCESS_REFRESHING"
 # At most one refresher is started per entry in this many seconds.
 REFRESH_RETRY_SECONDS = 60
 # A refresher is ended (SIGALRM) after this long, whatever it waits for: the
@@ -85,11 +60,6 @@ REFRESH_TIME_LIMIT = 120
 NOT_REPLAYED = ("mfa_code",)
 
 
-def in_background_refresh():
-    """True in a refresher: nobody is there to type a code or log in."""
-    return REFRESH_VARIABLE in os.environ
-
-
 def _refresh_wanted(store, key, options, entry):
     if not options.background_refresh or in_background_refresh():
         return False
@@ -97,8 +67,7 @@ def _refresh_wanted(store, key, options, entry):
         return False
     if not entry_format.refresh_due(entry, options):
         return False
-    claim = getattr(store, "claim_refresh", None)  # a store without it: no background refresh
-    return claim is not None and claim(key, REFRESH_RETRY_SECONDS)
+    return store.claim_refresh(key, REFRESH_RETRY_SECONDS)
 
 
 def start_background_refresh(options, chain, store, key):
@@ -149,5 +118,14 @@ def refresh_if_free(store, key, options, fetch):
 
 def _fetch(options, chain):
     from credential_process import flows
+    from credential_process.errors import RefusedError
 
-    return flows.run(options, chain, get_entry)
+    try:
+        return flows.run(options, chain, get_entry)
+    except RefusedError as error:
+        # Named after the innermost profile refused (a source's refusal names the source).
+        if not error.explained:
+            from credential_process.refusals import explained
+
+            raise explained(error, options) from None
+        raise

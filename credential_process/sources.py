@@ -3,7 +3,7 @@ the way botocore does, or in this process when the source is served by this
 tool too), the environment, or the instance/container metadata services.
 
 Base credentials are a dict with AccessKeyId, SecretAccessKey, SessionToken
-(None for long-term keys) and ``method``: the flow that produced them when
+(None for long-term keys) and ``flow``: the flow that produced them when
 this tool did, else None.
 """
 
@@ -15,11 +15,12 @@ import shlex
 import botocore.credentials
 import botocore.exceptions
 
+from credential_process import TOOL_NAME, aws_config
 from credential_process import options as options_module
+from credential_process.cache import entry as entry_format
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError, one_line, redact
-from credential_process.resolver import CHAIN_VARIABLE
+from credential_process.markers import CHAIN_VARIABLE
 
-TOOL_NAME = "credential-process"
 # What resolver.guard_loop says, as it reaches us inside botocore's error.
 # The last such line counts: a child run with --debug prints its traceback first.
 _LOOP_REPORT = re.compile(r"credential-process: (profile chain loops: [^\s']+(?: -> [^\s']+)+)")
@@ -55,21 +56,21 @@ def base_credentials(options, chain, resolve_profile):
     if options.credential_source:
         return _from_credential_source(options.credential_source)
     if options.source_keyring:
-        from credential_process import stored_keys  # imports keyring: only on this path
+        from credential_process.os_keyring import iam_keys  # imports keyring: only on this path
 
-        return stored_keys.base_credentials(options.source_keyring)
+        return iam_keys.base_credentials(options.source_keyring)
     if not options.source_profile:
         raise ConfigError(
             f"profile {options.profile!r} names no base credentials: set "
             f"{options_module.PREFIX}source_profile, {options_module.PREFIX}credential_source "
             f"or {options_module.PREFIX}source_keyring"
         )
-    profiles = options_module.profile_sections(options_module.read_ini(options.config_path))
+    profiles = aws_config.profile_sections(aws_config.read_ini(options.config_path))
     check_source_chain(profiles, options)
     source_options = _served_by_this_tool(profiles, options.source_profile)
     if source_options is not None:
         entry = resolve_profile(source_options, list(chain) + [options.profile])
-        return dict(entry["credentials"], method=entry.get("method"))
+        return dict(entry["credentials"], flow=entry_format.flow_of(entry))
     return from_botocore(options.source_profile, list(chain) + [options.profile])
 
 
@@ -166,7 +167,7 @@ def _as_base(frozen):
         "AccessKeyId": frozen.access_key,
         "SecretAccessKey": frozen.secret_key,
         "SessionToken": frozen.token or None,
-        "method": None,
+        "flow": None,
     }
 
 

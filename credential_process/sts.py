@@ -32,8 +32,8 @@ import botocore.exceptions
 import botocore.session
 from botocore import UNSIGNED, xform_name
 
-from credential_process import __version__, budget
-from credential_process.errors import AwsError, ConfigError
+from credential_process import __version__, budget, trace
+from credential_process.errors import AwsError, ConfigError, RefusedError
 
 CONNECT_TIMEOUT = 3
 READ_TIMEOUT = 9
@@ -74,9 +74,12 @@ def client(options, credentials=None, service="sts", region=None):
             "aws_session_token": credentials.get("SessionToken"),
         }
     try:
-        return session.create_client(service, region_name=region or options.region, config=config, **keys)
+        made = session.create_client(service, region_name=region or options.region, config=config, **keys)
     except botocore.exceptions.BotoCoreError as error:
         raise ConfigError(f"cannot set up the {service.upper()} client: {error}") from None
+    # The key ID (never the secret) that signs, for refusal messages (refusals.py).
+    made.credential_process_key_id = credentials["AccessKeyId"] if credentials else None
+    return made
 
 
 def call(sts_client, operation, **params):
@@ -94,14 +97,8 @@ def call(sts_client, operation, **params):
         raise AwsError(f"{where} gave no complete answer within {seconds:.0f} s{why}; stopped waiting") from None
     except botocore.exceptions.ClientError as error:
         details = error.response.get("Error", {})
-        refused = AwsError(
-            f"{_service(sts_client)} {operation} refused: "
-            f"{details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
-        )
-        # For flows that react to one kind of refusal (a rejected MFA code, the role chaining limit).
-        refused.code = details.get("Code")
-        refused.aws_message = details.get("Message", "")
-        raise refused from None
+        raise RefusedError(_service(sts_client), operation, details.get("Code"), details.get("Message"),
+                           key_id=getattr(sts_client, "credential_process_key_id", None)) from None
     except (botocore.exceptions.EndpointConnectionError,
             botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError) as error:
@@ -110,6 +107,7 @@ def call(sts_client, operation, **params):
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"{_service(sts_client)} {operation} failed: {error}") from None
+    trace.note(f"{where}: {operation} answered in {time.time() - before:.2f} s")
     return response, _skew(response, (before + time.time()) / 2)
 
 

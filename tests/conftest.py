@@ -48,6 +48,23 @@ def pytest_configure(config):
     config.addinivalue_line("markers", 'moto(kind): which moto server the test uses: "auth" (default) or "open"')
 
 
+# Fixtures that make a test end to end (a subprocess, a server), and those that need a keyring.
+E2E_FIXTURES = {"run_tool", "home", "moto", "moto_auth", "moto_open", "aws_world", "sts_proxy",
+                "aws_cli_v1", "aws_cli_v2", "node_sts_whoami"}
+KEYRING_FIXTURES = {"secret_service", "keyring_home"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark e2e and keyring tests by the fixtures they use, so that
+    ``-m "not e2e"`` runs the in-process layer alone."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & E2E_FIXTURES:
+            item.add_marker(pytest.mark.e2e)
+        if used & KEYRING_FIXTURES:
+            item.add_marker(pytest.mark.keyring)
+
+
 # ---- moto servers ---------------------------------------------------------------
 
 @pytest.fixture(scope="session")

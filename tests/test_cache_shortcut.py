@@ -12,11 +12,12 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 
 from support.aws import create_world
-from support.hostile import entry_files, write_role_profiles
+from support.hostile import entry_files, set_remaining, write_role_profiles
 from support.tools import TOOL, read_entry
 
 # The shortcut records nothing for a file changed less than this long before
@@ -326,3 +327,109 @@ def test_an_entry_with_a_sound_header_and_a_broken_payload_is_a_miss(dev, sts_pr
             assert sts_proxy.count("AssumeRole") == 1
             assert all(document[name] == judged["credentials"][name]
                        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
+
+
+# -- eks token (issue 13): kubectl runs it before every command ---------------------
+EKS_TOKEN = ["eks", "token", "--cluster-name", "demo", "--profile", "dev"]
+EXEC_INFO_V1 = json.dumps({"kind": "ExecCredential", "apiVersion": "client.authentication.k8s.io/v1",
+                           "spec": {"interactive": False}})
+
+
+def imported_by(argv, env):
+    done = subprocess.run([sys.executable, "-X", "importtime", TOOL, *argv], env=env, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+    return done, {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+
+
+def token_entry_file(home):
+    (path,) = [path for path in entry_files(home) if read_entry(path).get("kind") == "eks-token"]
+    return path
+
+
+def test_an_eks_token_hit_through_the_record_reads_no_config_and_no_json(dev, sts_proxy, run_tool):
+    first = run_tool(EKS_TOKEN, dev.env)
+    assert first.returncode == 0, first.stderr
+    assert len(records(dev)) == 2  # the credentials call's and the token's
+    done, names = imported_by(EKS_TOKEN, dev.env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(line.startswith("import time:") for line in done.stderr.splitlines())  # nothing else said
+    assert "credential_process.cache.shortcut" in names
+    for module in ("json", "argparse", "configparser", "credential_process.options", "credential_process.eks"):
+        assert module not in names, module
+    assert done.stdout == first.stdout  # byte for byte what the full path printed
+    full = run_tool(EKS_TOKEN + ["--debug"], dev.env)
+    assert full.returncode == 0 and full.stdout == first.stdout
+    assert sts_proxy.count("AssumeRole") == 1
+
+
+def test_kubernetes_exec_info_is_an_input_of_the_eks_token(dev, run_tool):
+    plain = run_tool(EKS_TOKEN, dev.env)
+    v1_env = dict(dev.env, KUBERNETES_EXEC_INFO=EXEC_INFO_V1)
+    for _ in range(2):  # the full path, then (recorded) the shortcut
+        v1 = run_tool(EKS_TOKEN, v1_env)
+        assert v1.returncode == 0, v1.stderr
+        assert json.loads(v1.stdout)["apiVersion"] == "client.authentication.k8s.io/v1"
+        assert json.loads(v1.stdout)["status"] == json.loads(plain.stdout)["status"]  # one cached token
+        again = run_tool(EKS_TOKEN, dev.env)
+        assert again.stdout == plain.stdout
+    done, names = imported_by(EKS_TOKEN, v1_env)
+    assert "credential_process.options" not in names and done.stdout == v1.stdout
+
+
+def test_an_eks_token_near_its_end_or_damaged_takes_the_full_path(dev, sts_proxy, run_tool):
+    run_tool(EKS_TOKEN, dev.env)
+    ending = set_remaining(token_entry_file(dev), 50)["token"]  # under the 60 s a token must still have
+    second = run_tool(EKS_TOKEN, dev.env)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["status"]["expirationTimestamp"] > ending["expirationTimestamp"]
+    path = token_entry_file(dev)
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([lines[0], lines[1], lines[2][:-30], b""]))  # a sound header, a broken answer
+    third = run_tool(EKS_TOKEN, dev.env)
+    assert third.returncode == 0 and third.stdout == second.stdout  # the full path reads the JSON line
+    assert sts_proxy.count("AssumeRole") == 1  # the profile's session signed every token
+
+
+def test_an_eks_token_never_outlives_its_signing_credentials_on_the_shortcut(home, aws_world, sts_proxy, run_tool):
+    """Issue 9.8 on the shortcut: the token's entry expires with the credentials that signed it."""
+    write_role_profiles(home, aws_world, names=("dev",), refresh_margin=300, background_refresh="false")
+    settle(home.config, home.credentials)
+    key_of(run_tool("--profile dev", home.env))
+    (credentials,) = entry_files(home)
+    ends = set_remaining(credentials, 600)["expires_at"]  # still served (margin 300), but before 14 minutes
+    first = run_tool(EKS_TOKEN, home.env)
+    assert first.returncode == 0, first.stderr
+    stamp = json.loads(first.stdout)["status"]["expirationTimestamp"]
+    expiry = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    assert expiry <= ends
+    assert len(records(home)) == 2
+    for _ in range(2):
+        assert run_tool(EKS_TOKEN, home.env).stdout == first.stdout
+    assert sts_proxy.count("AssumeRole") == 1
+
+
+@pytest.mark.parametrize("api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1",
+                                         "client.authentication.k8s.io/v1alpha1"])
+def test_the_shortcuts_exec_credential_is_the_full_paths(api_version):
+    """What the shortcut composes from a token entry's answer line is what eks token prints
+    (remember() records nothing otherwise, which would quietly slow every kubectl command)."""
+    from credential_process import eks
+    from credential_process.cache import entry as entry_format
+    from credential_process.cache import shortcut
+
+    token = {"token": "k8s-aws-v1.aHR0cDovL2V4YW1wbGU", "expirationTimestamp": "2030-01-01T00:00:00Z"}
+    line = entry_format.answer_line({"kind": entry_format.EKS_TOKEN, "token": token}).encode()
+    assert shortcut.answer(api_version, line) == json.dumps(eks.exec_credential(token, api_version)).encode()
+
+
+def test_an_eks_token_with_role_arn_is_its_own_call(dev, aws_world, sts_proxy, run_tool):
+    """--role-arn signs with another role: another call, another record, another token."""
+    other = aws_world.make_role()
+    with_role = EKS_TOKEN + ["--role-arn", other]
+    plain, signed = run_tool(EKS_TOKEN, dev.env), run_tool(with_role, dev.env)
+    assert plain.returncode == 0 and signed.returncode == 0, signed.stderr
+    assert len(records(dev)) == 3  # the credentials call's, and one per token call
+    done, names = imported_by(with_role, dev.env)
+    assert "credential_process.options" not in names and done.stdout == signed.stdout
+    assert run_tool(EKS_TOKEN, dev.env).stdout == plain.stdout != signed.stdout
+    assert [call["RoleArn"] for call in sts_proxy.calls("AssumeRole")] == [aws_world.role_arn, with_role[-1]]

@@ -136,8 +136,8 @@ def test_command_on_profile_kind(world, aws_world, cluster, standin, run_tool, t
         result = run_tool(["whoami", "--json", "--profile", kind], env)
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
-        assert report["Account"] == aws_world.account_id and report["Flow"] == FLOW[kind]
-        assert "NotAsked" not in report
+        assert report["account"] == aws_world.account_id and report["flow"] == FLOW[kind]
+        assert "not_asked" not in report
     elif command == "eks-token":
         result = run_tool(["eks", "token", "--cluster-name", cluster, "--profile", kind], env)
         assert result.returncode == 0, result.stderr
@@ -195,8 +195,8 @@ def test_whoami_from_the_cache_when_sts_is_down(world, aws_world, sts_proxy, run
     assert rows["user id"] == "? (STS not reached)" and rows["flow"] == "assume-role"
     assert "could not be reached" in result.stderr and "showing what the cache knows" in result.stderr
     as_json = json.loads(run_tool("whoami --json --profile ours-role", world.env).stdout)
-    assert as_json["Account"] == aws_world.account_id and as_json["Arn"] is None
-    assert "could not be reached" in as_json["NotAsked"]
+    assert as_json["account"] == aws_world.account_id and as_json["arn"] is None
+    assert "could not be reached" in as_json["not_asked"]
 
 
 # -- the sign-in kinds: botocore's sso_session and login_session profiles --------
@@ -269,7 +269,7 @@ def test_command_on_sign_in_kind(signed_in, home, cluster, standin, run_tool, tm
     elif command == "whoami":
         result = run_tool(["whoami", "--json", "--profile", kind], env)
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["Flow"] == f"botocore:{kind.split('-')[0]}"
+        assert json.loads(result.stdout)["flow"] == f"botocore:{kind.split('-')[0]}"
     elif command == "eks-token":
         result = run_tool(["eks", "token", "--cluster-name", cluster, "--profile", kind], env)
         assert result.returncode == 0, result.stderr

@@ -4,9 +4,11 @@ subcommands, flags, choices and the profile names of the config file."""
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
+from credential_process.commands import COMMANDS
 from support.tools import TOOL, missing
 
 
@@ -53,6 +55,14 @@ for c in "${{COMPREPLY[@]}}"; do echo "$c"; done
     ("whoami --j", ["--json"]),
     ("completion f", ["fish"]),
     ("exec --profile dev -- ''", []),
+    # choice values of the keys' flags, the profile as exec's first word, --profile=NAME
+    ("--method assume-role-with-", ["assume-role-with-saml", "assume-role-with-web-identity"]),
+    ("export --cache ''", ["file", "keyring", "none"]),
+    ("exec --mfa-prompt d", ["dialog"]),
+    ("exec pr", ["prod-eu"]),
+    ("export dev ''", []),
+    ("--profile = dev", ["dev", "dev-admin"]),
+    ("whoami --profile =", ["=default", "=dev", "=dev-admin", "=prod-eu"]),
 ])
 def test_bash(env, words, expected):
     lines = run_shell("bash", BASH.format(words="credential-process " + words), env)
@@ -84,6 +94,38 @@ def test_fish(env, line, expected):
     assert sorted(item.split("\t")[0] for item in run_shell("fish", script, env)) == sorted(expected)
 
 
+def test_zsh_choices_and_profile_equals(env):
+    script = """autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump"
+source <(credential-process completion zsh)
+words=(credential-process export --profile=pr) CURRENT=3
+__credential_process_candidates; print -rl -- "${reply[@]}"
+words=(credential-process --mfa-prompt t) CURRENT=3
+__credential_process_candidates; print -rl -- "${reply[@]}"
+"""
+    assert run_shell("zsh", script, env) == ["--profile=prod-eu", "terminal"]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("credential-process --profile=dev-", ["--profile=dev-admin"]),
+    ("credential-process exec --cache k", ["keyring"]),
+    ("credential-process whoami ", ["default", "dev", "dev-admin", "prod-eu"]),
+])
+def test_fish_choices_and_profile_equals(env, line, expected):
+    script = f"credential-process completion fish | source; complete -C'{line}'"
+    assert sorted(item.split("\t")[0] for item in run_shell("fish", script, env)) == sorted(expected)
+
+
 def test_completion_needs_a_shell(home, run_tool):
     result = run_tool("completion", home.env)
     assert result.returncode == 2 and "bash" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["process"] + list(COMMANDS))
+def test_building_a_commands_parser_imports_no_botocore(command):
+    """--help and every completion build the command's parser: loading botocore
+    for that (~180 ms) would slow each tab press."""
+    probe = ("import sys; from credential_process import commands; commands.build_parser(sys.argv[1]); "
+             "print(sorted(name for name in sys.modules if name.split('.')[0] in ('botocore', 'keyring', 'filelock')))")
+    result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

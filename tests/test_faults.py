@@ -81,6 +81,7 @@ def test_fresh_entry_is_served_with_sts_gone(dev, sts_proxy, run_tool):
     assert _key(run_tool("--profile dev", dev.env)) == first
 
 
+@pytest.mark.slow
 def test_hanging_sts_ends_within_the_budget(dev, sts_proxy, run_tool):
     sts_proxy.hang("AssumeRole", seconds=120)
     try:
@@ -258,6 +259,7 @@ def test_expired_entry_is_never_served(dev, sts_proxy, run_tool):
 
 
 # -- a crowd --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_200_callers_over_10_profiles_cold_and_hot(home, aws_world, sts_proxy, run_tool):
     names = [f"p{index}" for index in range(10)]
     roles = [aws_world.make_role(f"{aws_world.role_name}-{index}") for index in range(10)]

@@ -58,22 +58,29 @@ def test_prompt_on_the_terminal_under_aws_cli_v2(mfa_home, aws_world, sts_proxy,
     env = dict(mfa_home.env, AWS_PAGER="", TERM="dumb")
     argv = [tools.AWS_CLI_V2, "--profile", "mfa", "sts", "get-caller-identity", "--output", "json",
             "--endpoint-url", sts_proxy.url]
-    pid, master = pty.fork()
-    if pid == 0:  # the child: a session whose controlling terminal is the pty
-        os.execve(argv[0], argv, env)
-    try:
-        seen = read_until(master, b"MFA code for", timeout=60)
-        assert f"MFA code for {SERIAL} (profile mfa)".encode() in seen
-        os.write(master, b"123456\r")
-        seen += read_until(master, None, timeout=60)
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(master)
-    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    status, seen = answer_on_terminal(argv, env, b"MFA code for", b"123456")
+    assert f"MFA code for {SERIAL} (profile mfa)".encode() in seen
+    assert status == 0, seen.decode(errors="replace")
     assert f":assumed-role/{aws_world.role_name}/".encode() in seen
     [call] = sts_proxy.calls("GetSessionToken")
     assert (call["SerialNumber"], call["TokenCode"], call["DurationSeconds"]) == (SERIAL, "123456", "43200")
     assert "SerialNumber" not in sts_proxy.calls("AssumeRole")[0]  # signed with the MFA session instead
+
+
+def answer_on_terminal(argv, env, prompt, answer):
+    """Run ``argv`` with a pty as its controlling terminal, type ``answer`` once
+    ``prompt`` shows; (exit code, everything the terminal showed)."""
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a session whose controlling terminal is the pty
+        os.execve(argv[0], argv, env)
+    try:
+        seen = read_until(master, prompt, timeout=60)
+        os.write(master, answer + b"\r")
+        seen += read_until(master, None, timeout=60)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(master)
+    return os.waitstatus_to_exitcode(status), seen
 
 
 def read_until(master, marker, timeout):
@@ -250,3 +257,19 @@ def test_an_mfa_session_sts_does_not_take_is_asked_again_once(mfa_home, aws_worl
     again = without_terminal(["--profile", "hk", "--role-session-name", "other"], mfa_home.env)
     assert again.returncode == 1 and "InvalidClientTokenId" in again.stderr, again.stderr
     assert counter.read_text().splitlines() == ["run"] * 3  # once more, not in a loop
+
+
+@pytest.mark.parametrize("reads_from", ["/dev/tty", "stdin"])
+def test_mfa_process_that_asks_on_the_terminal_gets_it(mfa_home, aws_world, sts_proxy, reads_from):
+    """A helper that prompts on the terminal itself (a password manager's CLI,
+    `read </dev/tty`) reaches the person, and still ends as a group."""
+    source = "</dev/tty" if reads_from == "/dev/tty" else ""
+    mfa_home.write_config(role_profile(
+        "mfa", aws_world.role_arn,
+        f"credential_process_mfa_process = printf 'helper asks: ' >/dev/tty; read code {source}; echo $code"))
+    argv = [TOOL, "--profile", "mfa"]
+    status, seen = answer_on_terminal(argv, dict(mfa_home.env, TERM="dumb"), b"helper asks: ", b"654321")
+    assert status == 0, seen.decode(errors="replace")
+    assert b'"SessionToken"' in seen
+    [call] = sts_proxy.calls("GetSessionToken")
+    assert call["TokenCode"] == "654321"

@@ -183,7 +183,7 @@ def test_only_a_non_interactive_command_is_refreshed_in_the_background(home, idp
         credential_process_command = {idp.path}
         credential_process_command_interactive = false
         """)
-    assert options.load("idp").method == "process"
+    assert options.load("idp").flow == "process"
     assert flows.can_refresh_unattended(options.load("idp")) is True
 
 

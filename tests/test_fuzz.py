@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from credential_process.options import SPECS
 from support.tools import TOOL, HomeDir
 
+pytestmark = pytest.mark.e2e  # every example runs the installed command
+
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # the base profile's secret key
 BASE = f"[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {SECRET}\n"
 ROLE = "arn:aws:iam::123456789012:role/fuzz"
@@ -69,6 +71,7 @@ def _one_line(value):
     return value.replace("\r", " ").replace("\n", " ")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(key=st.sampled_from([spec.key for spec in SPECS] + ["region", "endpoint_url", "credential_process"]),
        value=HOSTILE_TEXT)
@@ -80,6 +83,7 @@ def test_any_value_of_any_key(fuzz_home, key, value):
 FLAGS = [spec.flag for spec in SPECS] + ["--profile", "--debug", "--version", "-h", "--", "-x"]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(argv=st.lists(st.one_of(st.sampled_from(FLAGS), HOSTILE_TEXT,
                                st.builds(lambda f, v: f"{f}={v}", st.sampled_from(FLAGS), TEXT)),
@@ -101,6 +105,7 @@ LINE = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(lines=st.lists(LINE, max_size=12), noise=st.binary(max_size=40),
        where=st.sampled_from(["none", "start", "end"]))
@@ -156,6 +161,7 @@ SAML_INPUTS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(assertion=SAML_INPUTS)
 def test_hostile_saml_assertions_are_refused(fuzz_home, assertion):

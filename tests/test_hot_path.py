@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -46,6 +47,27 @@ def test_hit_imports_no_heavy_module_and_prints_json_only(warm_home):
     assert "argparse" not in names and "tempfile" not in names
 
 
+EKS_TOKEN = ["eks", "token", "--cluster-name", "demo", "--profile", "dev"]
+
+
+def test_eks_token_hit_imports_stdlib_only_and_prints_the_exec_credential(warm_home, run_tool):
+    """kubectl runs `eks token` before every command: its hit is served like the plain call."""
+    # The shortcut records no call whose files changed in the last 2 s (cache/shortcut.py).
+    newest = max(path.stat().st_ctime for path in (warm_home.config, warm_home.credentials))
+    time.sleep(max(0.0, newest + 2.1 - time.time()))
+    first = run_tool(EKS_TOKEN, warm_home.env)
+    assert first.returncode == 0, first.stderr
+    done, names = _imported_modules(EKS_TOKEN, warm_home.env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == first.stdout  # the same ExecCredential, byte for byte
+    assert json.loads(done.stdout)["kind"] == "ExecCredential"
+    assert "credential_process.cache.files" in names  # the measurement works
+    assert _heavy(names) == []
+    for module in ("argparse", "json", "tempfile", "configparser", "hashlib", "credential_process.options",
+                   "credential_process.eks", "credential_process.resolver"):
+        assert module not in names, module
+
+
 def test_miss_does_import_botocore(home, aws_world):
     """The counterpart, so the check above cannot pass by never seeing an import."""
     write_role_profiles(home, aws_world)
@@ -66,10 +88,10 @@ def test_hit_that_starts_a_background_refresh_stays_lean(warm_home, sts_proxy):
 @pytest.mark.parametrize("argv", [[], ["--profile", "dev"], ["--profile", "a.b-c"]])
 def test_plain_arguments_match_argparse(argv):
     """The argparse-free fast path gives exactly the namespace argparse would."""
-    from credential_process import cli
+    from credential_process import cli, commands
 
     fast = cli.plain_arguments(argv)
-    parser, _ = cli.build_parser(cli.DEFAULT_COMMAND)
+    parser, _ = commands.build_parser(commands.DEFAULT_COMMAND)
     assert fast is not None
     parsed = vars(parser.parse_args(argv))
     flags = {name: value for name, value in parsed.items() if name.startswith("opt_")}

@@ -11,7 +11,7 @@ import pytest
 
 from support.kube_api import decode_token
 from support.tools import read_entry
-from test_keyring_e2e import CACHE_SERVICE, add_keys, files_containing, role_profile, unique_name
+from test_commands_keys import CACHE_SERVICE, add_keys, files_containing, role_profile, unique_name
 
 
 def stored_entries(home, store, secret_service):

@@ -67,7 +67,7 @@ def test_fresh_login_session_is_the_source_of_a_role(console, aws_world, sts_pro
 def test_commands_take_a_login_session_profile(console, aws_world, sts_proxy, signin, run_tool):
     creds = sign_in(console, aws_world, 3600)
     report = json.loads(run_tool("whoami --json --profile console", console.env).stdout)
-    assert report["Flow"] == "botocore:login" and report["Account"] == aws_world.account_id
+    assert report["flow"] == "botocore:login" and report["account"] == aws_world.account_id
     exported = run_tool("export --profile console --format json", console.env)
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout)["AccessKeyId"] == creds.access_key_id  # a session already

@@ -35,31 +35,31 @@ def test_moto_account_id_and_world(aws_world):
 
 def test_auth_rejects_unknown_access_key(moto_auth):
     sts = client("sts", moto_auth.url, Creds("AKIAFORGEDFORGED0000", "x" * 40))
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
         sts.get_caller_identity()
-    assert _error_code(ei) == "InvalidClientTokenId"
-    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert _error_code(raised) == "InvalidClientTokenId"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_auth_rejects_wrong_secret(aws_world):
     sts = client("sts", aws_world.server_url, Creds(aws_world.access_key_id, "wrong-secret"))
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
         sts.get_caller_identity()
-    assert _error_code(ei) == "SignatureDoesNotMatch"
+    assert _error_code(raised) == "SignatureDoesNotMatch"
 
 
 def test_auth_rejects_moto_default_keys(moto_auth):
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
         client("sts", moto_auth.url, Creds("testing", "testing")).get_caller_identity()
-    assert _error_code(ei) == "InvalidClientTokenId"
+    assert _error_code(raised) == "InvalidClientTokenId"
 
 
 def test_auth_rejects_forged_session_token(aws_world):
     c = aws_world.assume_role()
     sts = client("sts", aws_world.server_url, Creds(c.access_key_id, c.secret_access_key, "forged-token"))
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
         sts.get_caller_identity()
-    assert _error_code(ei) == "InvalidClientTokenId"
+    assert _error_code(raised) == "InvalidClientTokenId"
 
 
 def test_user_without_policy_is_denied_assume_role(aws_world, moto_auth):
@@ -68,9 +68,9 @@ def test_user_without_policy_is_denied_assume_role(aws_world, moto_auth):
     iam.create_user(UserName=name)
     key = iam.create_access_key(UserName=name)["AccessKey"]
     sts = client("sts", moto_auth.url, Creds(key["AccessKeyId"], key["SecretAccessKey"]))
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
         sts.assume_role(RoleArn=aws_world.role_arn, RoleSessionName="np")
-    assert _error_code(ei) == "AccessDenied"
+    assert _error_code(raised) == "AccessDenied"
 
 
 def test_created_user_assumes_role_and_role_creds_work(aws_world):
@@ -115,10 +115,10 @@ def test_proxy_inject_503_then_passes(aws_world, sts_proxy):
     sts_proxy.inject("AssumeRole", status=503, times=2)
     sts = aws_world.client("sts", sts_proxy.url)  # single attempt, no retries
     for _ in range(2):
-        with pytest.raises(botocore.exceptions.ClientError) as ei:
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
             sts.assume_role(RoleArn=aws_world.role_arn, RoleSessionName="x1")
-        assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
-        assert _error_code(ei) == "ServiceUnavailable"
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert _error_code(raised) == "ServiceUnavailable"
     assert sts.assume_role(RoleArn=aws_world.role_arn, RoleSessionName="x1")["Credentials"]["SessionToken"]
     assert sts_proxy.count("AssumeRole") == 3
 
@@ -132,10 +132,10 @@ def test_proxy_inject_is_retried_by_botocore(aws_world, sts_proxy):
 
 def test_proxy_inject_access_denied_message(aws_world, sts_proxy):
     sts_proxy.inject("AssumeRole", status=403, code="AccessDenied", message="MultiFactorAuthentication failed")
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
         aws_world.client("sts", sts_proxy.url).assume_role(RoleArn=aws_world.role_arn, RoleSessionName="ad")
-    assert _error_code(ei) == "AccessDenied"
-    assert ei.value.response["Error"]["Message"] == "MultiFactorAuthentication failed"
+    assert _error_code(raised) == "AccessDenied"
+    assert raised.value.response["Error"]["Message"] == "MultiFactorAuthentication failed"
     # only that action is affected
     aws_world.client("sts", sts_proxy.url).get_caller_identity()
 
@@ -182,9 +182,9 @@ def test_proxy_date_offset_shifts_expiration_and_date(aws_world, moto, sts_proxy
 def test_proxy_forwards_unsigned_get_and_reports_upstream_down():
     with StsProxy("http://127.0.0.1:9") as p:  # nothing listens there
         sts = client("sts", p.url)
-        with pytest.raises(botocore.exceptions.ClientError) as ei:
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
             sts.get_caller_identity()
-        assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
         assert p.count("GetCallerIdentity") == 1
 
 

@@ -47,7 +47,8 @@ def material(options):
 
 
 def _source_chain(options):
-    from credential_process.options import PREFIX, profile_sections, read_ini
+    from credential_process.aws_config import profile_sections, read_ini
+    from credential_process.options import PREFIX
 
     config_path, credentials_path = call_inputs.config_path(), call_inputs.credentials_path()
     config = read_ini(config_path)
@@ -71,15 +72,11 @@ def _source_chain(options):
 
 
 def _stored_row(name):
-    """The keys index's row of a stored name (index_file.IndexFile's format),
-    read here: index_file imports the file store, which imports this module's
-    importer (cache/entry.py)."""
-    try:
-        with open(call_inputs.keys_index_path(), encoding="utf-8") as handle:
-            index = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    return index.get(name) if isinstance(index, dict) else None
+    """The keys index's row of a stored name (never a secret; keyring itself is
+    not imported for a cache key)."""
+    from credential_process.os_keyring.name_index import NameIndex
+
+    return NameIndex(call_inputs.keys_index_path()).read().get(name)
 
 
 def _variables(prefixes):

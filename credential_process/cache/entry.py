@@ -130,6 +130,28 @@ def refresh_due(entry, options, now=None):
     return remaining(entry, now) < refresh_margin(options, duration) + early
 
 
+def answer_line(entry):
+    """The entry file's answer line (cache/files.py), from which the plain-call
+    shortcut prints a hit without reading JSON: the credential_process answer,
+    or an EKS token's ExecCredential status (kubectl's document around it is
+    cache/shortcut.answer); "" for a kind it does not serve."""
+    kind = kind_of(entry)
+    if kind == CREDENTIALS:
+        from credential_process.output import process_json
+
+        return process_json(entry["credentials"])
+    if kind == EKS_TOKEN:
+        import json
+
+        return json.dumps(token_status(entry["token"]))
+    return ""
+
+
+def token_status(token):
+    """The ExecCredential status of an EKS token entry's payload, in the order kubectl's document has it."""
+    return {"expirationTimestamp": token["expirationTimestamp"], "token": token["token"]}
+
+
 def is_valid(entry):
     """True when a parsed entry has the shape this version writes."""
     try:
@@ -146,9 +168,9 @@ def is_valid(entry):
         return False
 
 
-def make_entry(options, credentials, expires_at, duration, skew, method=None):
+def make_entry(options, credentials, expires_at, duration, skew, flow=None):
     """A new entry; ``credentials`` is the credential_process answer without Version."""
-    return dict(_metadata(options, method or options.method, expires_at, duration, skew),
+    return dict(_metadata(options, flow or options.flow, expires_at, duration, skew),
                 credentials=credentials)
 
 
@@ -161,12 +183,35 @@ def make_token_entry(options, cluster, token, expires_at, duration, role_arn=Non
     return entry
 
 
-def _metadata(options, method, expires_at, duration, skew):
+# The profile name of the shared MFA session's entry (flows/get_session_token.py):
+# "MFA session of <device>"; cache list and profiles tell it apart by this.
+MFA_SESSION_LABEL = "MFA session of "
+
+
+def mfa_session_label(serial):
+    return MFA_SESSION_LABEL + serial
+
+
+def mfa_device_of(entry):
+    """The MFA device of a shared MFA session's entry; None for any other entry."""
+    profile = entry.get("profile")
+    if isinstance(profile, str) and profile.startswith(MFA_SESSION_LABEL):
+        return profile[len(MFA_SESSION_LABEL):]
+    return None
+
+
+def flow_of(entry):
+    """The flow that made an entry; entries written by earlier versions call it "method"."""
+    return entry.get("flow", entry.get("method"))
+
+
+def _metadata(options, flow, expires_at, duration, skew):
     return {
         "format": FORMAT,
         "profile": options.profile,
-        "method": method,
+        "flow": flow,
         "role_arn": options.role_arn,
+        "region": options.region,  # where STS answered (cache list tells entries apart by it)
         "source": base_identity(options)[:1] + [_source_name(options)],
         "created_at": time.time(),
         "expires_at": expires_at,

@@ -2,7 +2,8 @@
 
 An entry file is three lines: a header with what freshness is judged on
 (``cp-entry 2 <expires_at> <skew> <duration> <kind>``), the entry as JSON, and
-for credentials the credential_process answer itself.  The header and the
+the answer: for credentials the credential_process answer itself, for an EKS
+token the ExecCredential's status (entry.answer_line).  The header and the
 answer let the plain-call shortcut (cache/shortcut.py) serve a hit without importing
 ``json``, which with the ``re`` it loads costs more than half an interpreter
 start; everything else reads the JSON line.
@@ -15,16 +16,17 @@ JSON) is a miss, never an error: a fresh session is always one STS call away.
 
 import os
 import stat
-import sys
 import time
 
 from credential_process.cache import entry as entry_format
+from credential_process.cache.store import Store
+from credential_process.private_files import (
+    NOFOLLOW, TEMP_PREFIX, UnsafeFolder, check_private_folder, ensure_private_folder, read_private_file, warn_unsafe,
+    remove_old_files, write_private_file,
+)
+from credential_process.stderr import warn
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_POSIX = os.name == "posix"
-_TEMP_PREFIX = ".tmp-"
 _STALE_TEMP_SECONDS = 60
-_MAX_ENTRY_BYTES = 1024 * 1024
 
 
 # The names this store (and cache/shortcut.py) writes in its folder, by suffix:
@@ -35,7 +37,7 @@ _KEY_LENGTHS = {"json": 40, "lock": 40, "refresh": 40, "shortcut": 16, "request"
 
 def is_store_file(name):
     """True for a name the file store writes (``cache clear --all`` removes only these)."""
-    if name.startswith(_TEMP_PREFIX):
+    if name.startswith(TEMP_PREFIX):
         return True
     stem, _, suffix = name.rpartition(".")
     return len(stem) == _KEY_LENGTHS.get(suffix) and all(char in "0123456789abcdef" for char in stem)
@@ -47,40 +49,7 @@ def default_folder():
     )
 
 
-def warn(message):
-    sys.stderr.write(f"credential-process: warning: {message}\n")
-
-
-class UnsafeFolder(Exception):
-    """The cache folder exists but is not ours alone."""
-
-
-def check_private_folder(path):
-    """Raise UnsafeFolder unless ``path`` is a real folder that only we can write."""
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode):
-        raise UnsafeFolder(f"{path} is a symbolic link")
-    if not stat.S_ISDIR(info.st_mode):
-        raise UnsafeFolder(f"{path} is not a folder")
-    if _POSIX:
-        if info.st_uid != os.geteuid():
-            raise UnsafeFolder(f"{path} belongs to another user (uid {info.st_uid})")
-        if info.st_mode & 0o022:
-            raise UnsafeFolder(f"{path} is writable by other users (mode {info.st_mode & 0o777:o})")
-
-
-def ensure_private_folder(path):
-    """Create ``path`` (mode 0700) if needed, then check it is ours alone."""
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    except FileExistsError:
-        pass  # a file or a dangling link: the check below names it
-    check_private_folder(path)
-    if _POSIX and os.lstat(path).st_mode & 0o077:
-        os.chmod(path, 0o700)  # ours, but readable by others: close it
-
-
-class FileStore:
+class FileStore(Store):
     name = "file"
 
     def __init__(self, folder=None):
@@ -98,13 +67,13 @@ class FileStore:
         return None if data is None else parse(data)
 
     def load_answer(self, key):
-        """(freshness fields, credential_process answer, the file's bytes) of a
-        credentials entry, or None; reads no JSON, so it cannot tell a damaged
-        payload: the caller compares the bytes with ones the full path judged."""
+        """(freshness fields, answer line, the file's bytes) of an entry, or
+        None; reads no JSON, so it cannot tell a damaged payload: the caller
+        compares the bytes with ones the full path judged."""
         data = read_private_file(self.folder, self.path(key))
         lines = data.split(b"\n") if data else ()
         header = read_header(lines[0]) if len(lines) == 4 else None
-        if header is None or header["kind"] != entry_format.CREDENTIALS or not lines[2]:
+        if header is None or not lines[2]:
             return None
         return header, lines[2], data
 
@@ -115,7 +84,9 @@ class FileStore:
             self._remove_stale_temp_files()
             _remove_empty_folder(self.path(key))
             write_private_file(self.folder, self.path(key), encode(entry))
-        except (OSError, UnsafeFolder) as error:
+        except UnsafeFolder as error:
+            warn_unsafe(error)
+        except OSError as error:
             warn(f"could not write the cache ({_describe(error)}); credentials not cached")
 
     def claim_refresh(self, key, interval):
@@ -133,7 +104,7 @@ class FileStore:
         except (OSError, UnsafeFolder):
             return False
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | NOFOLLOW, 0o600)
             try:
                 os.write(descriptor, b"\n")  # sets the modification time
             finally:
@@ -158,7 +129,7 @@ class FileStore:
         except OSError:
             return
         for name in names:
-            if name.endswith(".json") and not name.startswith(_TEMP_PREFIX):
+            if name.endswith(".json") and not name.startswith(TEMP_PREFIX):
                 key = name[: -len(".json")]
                 found = self.load(key)
                 if found is not None:
@@ -166,21 +137,7 @@ class FileStore:
 
     def _remove_stale_temp_files(self):
         # A writer killed between write and rename leaves its temp file behind.
-        remove_old_files(self.folder, lambda name: name.startswith(_TEMP_PREFIX), _STALE_TEMP_SECONDS)
-
-
-def remove_old_files(folder, wanted, age):
-    """Remove the files of ``folder`` whose name is ``wanted`` and that were
-    last written more than ``age`` seconds ago."""
-    cutoff = time.time() - age
-    for name in os.listdir(folder):
-        if wanted(name):
-            path = os.path.join(folder, name)
-            try:
-                if os.lstat(path).st_mtime < cutoff:
-                    os.unlink(path)
-            except OSError:
-                pass
+        remove_old_files(self.folder, lambda name: name.startswith(TEMP_PREFIX), _STALE_TEMP_SECONDS)
 
 
 def _remove_empty_folder(path):
@@ -193,34 +150,6 @@ def _remove_empty_folder(path):
         pass  # not empty, or gone: the write below reports what is wrong
 
 
-def read_private_file(folder, path):
-    """The bytes of ``path`` when it is a regular file, ours alone, in a folder
-    ours alone; else None (with a warning when something is not private)."""
-    try:
-        check_private_folder(folder)
-        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    except FileNotFoundError:
-        return None
-    except (OSError, UnsafeFolder) as error:
-        warn(f"cache not used: {error}")
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        if _POSIX and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
-            warn(f"cache file {path} ignored: not private to this user")
-            return None
-        with os.fdopen(descriptor, "rb") as handle:
-            descriptor = None
-            return handle.read(_MAX_ENTRY_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
-
-
 _MAGIC = "cp-entry"
 _LAYOUT = "2"
 
@@ -229,13 +158,10 @@ def encode(entry):
     """The bytes of an entry file (see the module's docstring)."""
     import json
 
-    from credential_process.output import process_json
-
     kind = entry_format.kind_of(entry)
     header = " ".join((_MAGIC, _LAYOUT, repr(float(entry["expires_at"])), repr(float(entry.get("skew", 0))),
                        repr(float(entry["duration"])), kind))
-    answer = process_json(entry["credentials"]) if kind == entry_format.CREDENTIALS else ""
-    return f"{header}\n{json.dumps(entry)}\n{answer}\n".encode()
+    return f"{header}\n{json.dumps(entry)}\n{entry_format.answer_line(entry)}\n".encode()
 
 
 def parse(data):
@@ -267,41 +193,6 @@ def read_header(line):
     except ValueError:
         return None
     return {"expires_at": expires_at, "skew": skew, "duration": duration, "kind": fields[5]}
-
-
-def write_private_file(folder, path, data):
-    """Atomically replace ``path`` with ``data``, mode 0600 from the first byte."""
-    import tempfile  # here, not at the top: it pulls in shutil, random, bz2, lzma (a hit never writes)
-
-    descriptor, temp_path = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        try:
-            os.unlink(temp_path)
-        except OSError:
-            pass
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder):
-    if not _POSIX:
-        return
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _describe(error):

@@ -7,8 +7,10 @@ of cache keys with each entry's metadata (the keyring API cannot enumerate
 items, and ``entries()`` must).  The keyring is the truth: an indexed key it
 no longer holds is dropped from the index.
 
-A hit here imports keyring and talks to the OS store: slower than a file hit,
-which is why the file store stays the default.
+A hit here talks to the OS store: slower than a file hit, which is why the
+file store stays the default.  Where keyring would read the item from the
+Secret Service, a hit reads it there without importing keyring
+(cache/secret_service_read.py); everything else goes through keyring.
 
 Windows Credential Manager caps an item at 2560 bytes, less than a cached
 session with its token, so this store refuses to open there.
@@ -16,22 +18,25 @@ session with its token, so this store refuses to open there.
 
 import json
 
-from credential_process import keystore
-from credential_process.cache.files import FileStore, parse_json, warn
+from credential_process.cache import secret_service_read
+from credential_process.cache.files import FileStore, parse_json
+from credential_process.cache.store import Store
 from credential_process.errors import ConfigError, CredentialProcessError
-from credential_process.index_file import IndexFile
+from credential_process.os_keyring.name_index import NameIndex
+from credential_process.stderr import warn
 
 INDEX_NAME = "keyring-index"  # no .json: the file store's entries() must not look at it
+CACHE_SERVICE = "credential-process-cache"  # os_keyring.backend.CACHE_SERVICE, named here without importing keyring
 
 
-class KeyringStore:
+class KeyringStore(Store):
     name = "keyring"
 
     def __init__(self, folder=None):
         # The keyring is first touched on a read or write: listing an empty
         # index (``cache list`` on a machine that never used this store) needs none.
         self.files = FileStore(folder)  # for the folder of the lock files and the index
-        self.index = IndexFile(self.files.path(INDEX_NAME, ""))
+        self.index = NameIndex(self.files.path(INDEX_NAME, ""))
 
     def lock_path(self, key):
         return self.files.lock_path(key)
@@ -42,21 +47,30 @@ class KeyringStore:
     def load(self, key):
         """The entry under ``key``; None when absent or unsound.  A keyring that
         cannot be read (locked, unreachable) is an error, not a miss."""
-        check_backend()
-        text = keystore.get(keystore.CACHE_SERVICE, key)
+        text = secret_service_read.read(self.files.folder, CACHE_SERVICE, key)
+        if text is None:
+            from credential_process.os_keyring import backend as keyring_backend
+
+            check_backend()
+            text = keyring_backend.get(keyring_backend.CACHE_SERVICE, key)
         return None if text is None else parse_json(text)
 
     def save(self, key, entry):
+        from credential_process.os_keyring import backend as keyring_backend
+
         check_backend()
         try:
-            keystore.put(keystore.CACHE_SERVICE, key, json.dumps(entry))
+            keyring_backend.put(keyring_backend.CACHE_SERVICE, key, json.dumps(entry))
         except CredentialProcessError as error:
             warn(f"could not write the keyring cache ({error}); credentials not cached")
             return
+        secret_service_read.remember(self.files.folder, keyring_backend.backend())  # where later hits may read it
         self.index.update(key, metadata(entry))
 
     def delete(self, key):
-        keystore.delete(keystore.CACHE_SERVICE, key)
+        from credential_process.os_keyring import backend as keyring_backend
+
+        keyring_backend.delete(keyring_backend.CACHE_SERVICE, key)
         self.index.update(key, None)
         self.files.delete(key)  # the refresh marker (the lock stays); there is no entry file
 
@@ -72,7 +86,9 @@ class KeyringStore:
 
 
 def check_backend():
-    if keystore.is_windows_vault():
+    from credential_process.os_keyring import backend as keyring_backend
+
+    if keyring_backend.is_windows_vault():
         raise ConfigError(
             "credential_process_cache = keyring is not available with Windows Credential Manager: "
             "its items hold at most 2560 bytes, less than a cached session; "
@@ -84,7 +100,7 @@ def check_backend():
 # added later (as the EKS token was) stays in the keyring unless listed here.
 # Each is written by cache/entry.py's _metadata or make_token_entry: none is a secret.
 INDEXED_FIELDS = (
-    "format", "kind", "profile", "method", "role_arn", "cluster", "source",
+    "format", "kind", "profile", "flow", "role_arn", "cluster", "source",
     "created_at", "expires_at", "duration", "skew",
 )
 

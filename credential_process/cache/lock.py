@@ -11,8 +11,9 @@ import os
 import filelock
 
 from credential_process import budget
-from credential_process.cache.files import UnsafeFolder, ensure_private_folder, warn
 from credential_process.errors import AwsError
+from credential_process.private_files import UnsafeFolder, ensure_private_folder, warn_unsafe
+from credential_process.stderr import warn
 
 
 @contextlib.contextmanager
@@ -69,7 +70,10 @@ def _acquire(store, key, timeout):
         lock.acquire()
     except filelock.Timeout:  # an OSError too, but not a broken lock file
         raise
-    except (OSError, UnsafeFolder) as error:
+    except UnsafeFolder as error:
+        warn_unsafe(error)
+        return None
+    except OSError as error:
         warn(f"cache lock not available ({error}); going on without it")
         return None
     return lock

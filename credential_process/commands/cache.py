@@ -8,9 +8,11 @@ import time
 
 from credential_process.cache import entry as entry_format
 from credential_process.cache import open_store
-from credential_process.cache.files import warn
 from credential_process.errors import ConfigError, CredentialProcessError
-from credential_process.output import time_left
+from credential_process import aws_config
+from credential_process.options import PREFIX
+from credential_process.output import time_left, utc_timestamp
+from credential_process.stderr import notice, warn
 
 DESCRIPTION = "list the cached sessions, or clear them (cache list | cache clear --profile P | --all)"
 # Every store a profile can choose that keeps something (open_store's kinds).
@@ -30,10 +32,17 @@ def add_arguments(parser):
     which.add_argument("--profile", help="remove this profile's sessions")
     which.add_argument("--all", action="store_true",
                        help="remove every session and leftover temporary file (lock files stay)")
+    clearing.add_argument("--mfa", action="store_true",
+                          help="with --profile: also the MFA session the profile uses (shared by "
+                               "every profile with the same device: the next call asks for a code)")
 
 
 def run(args):
-    return list_entries(args.json) if args.action == "list" else clear(args.profile, args.all)
+    if args.action == "list":
+        return list_entries(args.json)
+    if args.mfa and not args.profile:
+        raise ConfigError("--mfa goes with --profile NAME (--all removes the MFA sessions too)")
+    return clear(args.profile, args.all, args.mfa)
 
 
 def stores():
@@ -44,8 +53,7 @@ def stores():
         except (CredentialProcessError, ImportError, OSError) as error:
             warn(f"the {kind} store cannot be opened: {error}")
             continue
-        if store.name == kind:  # open_store falls back to the file store for unknown kinds
-            yield store
+        yield store
 
 
 def cached_entries():
@@ -61,11 +69,18 @@ def cached_entries():
 
 
 def describe(store, entry, now):
-    """The listing's row: metadata only, never anything from ``credentials``."""
+    """The listing's row: metadata only, never anything from ``credentials``.
+    Keys in snake_case, as every command's --json."""
+    profile = entry.get("profile")
+    device = entry_format.mfa_device_of(entry)
+    expires_at = entry.get("expires_at")
     return {
-        "profile": entry.get("profile"),
-        "flow": entry.get("method"),
+        "profile": profile,
+        "flow": entry_format.flow_of(entry),
         "role": entry.get("role_arn"),
+        "region": entry.get("region"),
+        "mfa_device": device,
+        "expires_at": utc_timestamp(expires_at) if isinstance(expires_at, (int, float)) else None,
         "expires_in_seconds": int(entry_format.remaining(entry, now)),
         "store": store.name,
     }
@@ -74,16 +89,16 @@ def describe(store, entry, now):
 def list_entries(as_json):
     now = time.time()
     rows = sorted((describe(store, entry, now) for store, _, entry in cached_entries()),
-                  key=lambda row: (str(row["profile"]), str(row["role"])))
+                  key=lambda row: (str(row["profile"]), str(row["role"]), str(row["region"])))
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
         return 0
     if not rows:
-        sys.stderr.write("credential-process: no cached sessions\n")
+        notice("no cached sessions")
         return 0
-    table = [("PROFILE", "FLOW", "ROLE", "EXPIRES IN", "STORE")] + [
-        (str(row["profile"]), row["flow"] or "-", row["role"] or "-",
-         time_left(row["expires_in_seconds"]), row["store"])
+    table = [("PROFILE", "FLOW", "ROLE", "REGION", "EXPIRES", "STORE")] + [
+        (str(row["profile"]), row["flow"] or "-", row["role"] or "-", row["region"] or "-",
+         _expiry(row), row["store"])
         for row in rows
     ]
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]) - 1)]
@@ -92,17 +107,56 @@ def list_entries(as_json):
     return 0
 
 
-def clear(profile, everything):
+def _expiry(row):
+    seconds = row["expires_in_seconds"]
+    if seconds <= 0:
+        return "expired"
+    clock = time.strftime("%H:%M", time.localtime(time.time() + seconds))
+    return f"{clock} (in {time_left(seconds)})"
+
+
+def clear(profile, everything, mfa=False):
+    devices = _mfa_devices(profile) if mfa else set()
+    labels = {entry_format.mfa_session_label(device) for device in devices}
     removed = 0
     for store, key, entry in list(cached_entries()):
-        if everything or entry.get("profile") == profile:
+        if everything or entry.get("profile") == profile or entry.get("profile") in labels:
             store.delete(key)
             removed += 1
     if everything:
         _clear_file_folder()
+    elif not removed and not _profile_exists(profile):
+        raise ConfigError(f"profile {profile!r} does not exist in {aws_config.config_path()} "
+                          "and has no cached sessions")
     what = "every profile" if everything else f"profile {profile!r}"
-    sys.stderr.write(f"credential-process: removed {removed} cached session(s) of {what}\n")
+    also = f" and its MFA session ({', '.join(sorted(devices))})" if devices else ""
+    sys.stdout.write(f"removed {removed} cached session(s) of {what}{also}\n")
     return 0
+
+
+def _profile_exists(profile):
+    for path in (aws_config.config_path(), aws_config.credentials_path()):
+        parser = aws_config.read_ini(path)
+        if profile in aws_config.profile_sections(parser) or parser.has_section(profile):
+            return True
+    return False
+
+
+def _mfa_devices(profile):
+    """The MFA device of the session ``profile`` uses, through its source profiles."""
+    seen = set()
+    profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
+    name = profile
+    while name in profiles and name not in seen:
+        seen.add(name)
+        section = profiles[name]
+        serial = section.get(PREFIX + "mfa_serial")
+        if serial:
+            return {serial.strip()}
+        name = (section.get(PREFIX + "source_profile") or "").strip()
+    if profile not in profiles:
+        raise ConfigError(f"profile {profile!r} does not exist in {aws_config.config_path()}")
+    raise ConfigError(f"profile {profile!r} uses no MFA device: there is no MFA session to remove")
 
 
 def _clear_file_folder():
@@ -115,7 +169,8 @@ def _clear_file_folder():
     the next caller lock a new file and make a second STS call (MFA prompt).
     Even a lock taken first is unsafe to unlink: a waiter may already have
     the old file open and would then hold a lock nobody else sees."""
-    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder, is_store_file
+    from credential_process.cache.files import default_folder, is_store_file
+    from credential_process.private_files import UnsafeFolder, check_private_folder
 
     folder = default_folder()
     try:

@@ -10,7 +10,7 @@ themselves, for all three shells.
 import argparse
 import sys
 
-from credential_process import cli
+from credential_process import commands, flow_table
 from credential_process.errors import ConfigError
 
 DESCRIPTION = (
@@ -85,41 +85,78 @@ def candidates(words):
     *before, current = words or [""]
     if "--" in before:
         return []  # exec's command: the shell's own completion is better
-    command = before[0] if before and before[0] in cli.COMMANDS else cli.DEFAULT_COMMAND
-    parser, _ = cli.build_parser(command)
-    if command != cli.DEFAULT_COMMAND:
+    before = _joined(before)
+    if current == "=" and before and before[-1].startswith("--"):  # bash, the cursor right after "="
+        return ["=" + name for name in _values_after(before[-1], before[:-1])]
+    if before and before[-1].endswith("=") and before[-1].startswith("--"):
+        # bash splits --profile=NAME at "=" (COMP_WORDBREAKS): it completes NAME alone
+        flag = before.pop()[:-1]
+        return _matching(_values_after(flag, before), current)
+    if current.startswith("--") and "=" in current:  # zsh and fish: the whole --flag=NAME
+        flag, _, value = current.partition("=")
+        return [f"{flag}={name}" for name in _matching(_values_after(flag, before), value)]
+    command = before[0] if before and before[0] in commands.COMMANDS else commands.DEFAULT_COMMAND
+    parser, _ = commands.build_parser(command)
+    if command != commands.DEFAULT_COMMAND:
         before = before[1:]
     elif not before and not current.startswith("-"):
-        return _matching(cli.COMMANDS, current)
-    parser, expecting = _walk(parser, before)
+        return _matching(commands.COMMANDS, current)
+    parser, expecting, given = _walk(parser, before)
     if expecting is not None:
         return _matching(_values_of(expecting), current)
     if current.startswith("-"):
         return _matching(_flags(parser), current)
-    return _matching(_positional_choices(parser), current)
+    return _matching(_positional_choices(parser, given), current)
+
+
+def _joined(words):
+    """bash's words with "--flag", "=", "value" put back together as "--flag=value"."""
+    joined = []
+    for word in words:
+        if joined and (word == "=" or joined[-1].endswith("=") and joined[-1].startswith("--")):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+def _values_after(flag, before):
+    """The values of ``flag`` in the parser that the words ``before`` lead to."""
+    command = before[0] if before and before[0] in commands.COMMANDS else commands.DEFAULT_COMMAND
+    parser, _ = commands.build_parser(command)
+    parser, _, _ = _walk(parser, before[1:] if command != commands.DEFAULT_COMMAND else before)
+    action = parser._option_string_actions.get(flag)
+    return _values_of(action) if action is not None and action.nargs != 0 else []
 
 
 def _walk(parser, words):
-    """(the parser in effect, the action whose value comes next or None)."""
-    expecting = None
+    """(the parser in effect, the action whose value comes next or None,
+    how many positional words were given)."""
+    expecting, given = None, 0
     for word in words:
         if expecting is not None:
             expecting = None
             continue
-        action = parser._option_string_actions.get(word)
+        action = parser._option_string_actions.get(word.partition("=")[0])
         if action is not None:
-            expecting = action if action.nargs != 0 else None
+            expecting = action if action.nargs != 0 and "=" not in word else None
             continue
         for positional in _positionals(parser):
             if isinstance(positional, argparse._SubParsersAction) and word in positional.choices:
                 parser = positional.choices[word]
                 break
-    return parser, expecting
+        else:
+            given += 1
+    return parser, expecting, given
 
 
 def _values_of(action):
     if action.dest == "profile":
         return profile_names()
+    if getattr(action, "completion_values", None):  # a key's choices (commands/_flags.py)
+        return list(action.completion_values)
+    if action.dest == "opt_method":
+        return list(flow_table.NAMES)
     if action.dest == "sso_session":  # sso login|logout|profiles
         from credential_process.sso.session_config import session_names
 
@@ -144,9 +181,16 @@ def _positionals(parser):
     return [action for action in parser._actions if not action.option_strings]
 
 
-def _positional_choices(parser):
-    return [choice for action in _positionals(parser)
-            for choice in (profile_names() if action.dest == "profile_name" else action.choices or ())]
+def _positional_choices(parser, given=0):
+    """Choices of the positionals; the profile names where a PROFILE word comes (exec's
+    first word too, before its command)."""
+    found = []
+    for action in _positionals(parser):
+        if action.dest == "profile_name" or action.dest == "command" and given == 0:
+            found += profile_names() if given == 0 else []
+        else:
+            found += list(action.choices or ())
+    return found
 
 
 def _flags(parser):

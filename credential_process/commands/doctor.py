@@ -6,10 +6,12 @@ import shutil
 import stat
 import sys
 
+from credential_process import aws_config
+from credential_process import flow_table
 from credential_process import options as options_module
-from credential_process.commands import TOOL_NAME
+from credential_process import TOOL_NAME
 from credential_process.errors import EXIT_CONFIG, ConfigError
-from credential_process.flows.assume_role import CHAINED_MAX_DURATION
+from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION, SOURCE_KEYS
 
 DESCRIPTION = (
     "check every profile served by credential-process (or one) and the cache folder; "
@@ -48,11 +50,15 @@ def add_arguments(parser):
 
 
 def run(args):
-    profiles = options_module.profile_sections(options_module.read_ini(options_module.config_path()))
-    credentials = options_module.read_ini(options_module.credentials_path())
+    missing = _config_file_problem(aws_config.config_path())
+    if missing:
+        report([missing], [])
+        return EXIT_CONFIG
+    profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
+    credentials = aws_config.read_ini(aws_config.credentials_path())
     credentials_sections = {name: dict(credentials.items(name)) for name in credentials.sections()}
     if args.profile and args.profile not in profiles:
-        raise ConfigError(f"profile {args.profile!r} is not in {options_module.config_path()}")
+        raise ConfigError(f"profile {args.profile!r} is not in {aws_config.config_path()}")
     names = [args.profile] if args.profile else [name for name in profiles if uses_a_process(profiles[name])]
     findings = list(check_environment(names))
     for name in names:
@@ -103,9 +109,9 @@ def _static_keys_beside_process(profile):
     if found:
         yield Finding(
             _where(profile),
-            f"[{profile.name}] in {options_module.credentials_path()} has {', '.join(found)}: "
+            f"[{profile.name}] in {aws_config.credentials_path()} has {', '.join(found)}: "
             "the SDKs use those static keys before credential_process, which never runs",
-            f"remove {', '.join(found)} from [{profile.name}] in {options_module.credentials_path()}",
+            f"remove {', '.join(found)} from [{profile.name}] in {aws_config.credentials_path()}",
         )
 
 
@@ -123,6 +129,44 @@ def _process_line(profile):
         yield Finding(_where(profile), problem,
                       f"use an absolute path; {TOOL_NAME} configure --profile {profile.name} "
                       "writes the line with this command's absolute path")
+    yield from _served_profile(profile, line)
+
+
+def _served_profile(profile, line):
+    """The profile this tool's line serves: another one while this profile has keys of its
+    own (a copied section), or one this tool cannot serve."""
+    from credential_process.commands.profiles import _our_command_for
+
+    served = _our_command_for(line)
+    if served is None:
+        return
+    own_keys = any(key.startswith(PREFIX) for key in profile.section)
+    if served != profile.name and own_keys:
+        yield Finding(
+            _where(profile),
+            f"has {PREFIX}* keys of its own, but its credential_process line serves profile {served!r} "
+            f"(--profile {served}): everything using {profile.name!r} gets {served!r}'s credentials "
+            "and these keys are never read",
+            f"end the line with --profile {profile.name} ({TOOL_NAME} configure --profile "
+            f"{profile.name} writes it), or remove the keys if {profile.name!r} is meant as an alias",
+        )
+    elif served != profile.name and not any(key.startswith(PREFIX) for key in profile.profiles.get(served, {})):
+        where = "is not in" if served not in profile.profiles else "sets no {PREFIX}* key in"
+        yield Finding(
+            _where(profile),
+            f"its credential_process line serves profile {served!r}, which this tool cannot serve: it "
+            f"{where.format(PREFIX=PREFIX)} {aws_config.config_path()}",
+            f"point --profile at a profile with {PREFIX}* keys, or give {served!r} its keys "
+            f"({TOOL_NAME} configure --profile {served})",
+        )
+    elif served == profile.name and not own_keys:
+        yield Finding(
+            _where(profile),
+            f"its credential_process line runs this tool for {profile.name!r}, which sets no {PREFIX}* "
+            "key: this tool cannot serve it (it does not read botocore's role_arn, source_profile, ...)",
+            f"add the keys ({TOOL_NAME} configure --profile {profile.name} --role-arn ARN "
+            "--source-profile NAME)",
+        )
 
 
 def _this_tool_without_keys(profile):
@@ -168,9 +212,9 @@ def _key_values(profile):
 
 def _source(profile):
     options = profile.options
-    if options is None or not _needs_base(options.method):
+    if options is None or not BY_NAME[options.flow].needs_base:
         return
-    if not any(getattr(options, name) for name in options_module.SOURCE_KEYS):
+    if not any(getattr(options, name) for name in SOURCE_KEYS):
         yield Finding(_where(profile), "names no base credentials to call STS with",
                       f"set {PREFIX}source_profile (a profile with credentials), {PREFIX}credential_source "
                       f"or {PREFIX}source_keyring")
@@ -180,8 +224,8 @@ def _source(profile):
     source = options.source_profile
     if source not in profile.profiles and source not in profile.credentials_sections:
         yield Finding(_where(profile),
-                      f"its source profile {source!r} is in neither {options_module.config_path()} "
-                      f"nor {options_module.credentials_path()}",
+                      f"its source profile {source!r} is in neither {aws_config.config_path()} "
+                      f"nor {aws_config.credentials_path()}",
                       f"add profile {source!r}, or point {PREFIX}source_profile at one that exists")
         return
     from credential_process.sources import check_source_chain
@@ -194,6 +238,35 @@ def _source(profile):
                       "(static keys, SSO, credential_source)")
         return
     yield from _source_without_credentials(profile, source)
+    yield from _expired_sign_in(profile, source)
+
+
+def _expired_sign_in(profile, source):
+    """An IAM Identity Center sign-in (botocore's token cache) that has ended behind a source."""
+    from credential_process.commands.profiles import sso_state
+
+    section = profile.profiles.get(source, {})
+    if any(key.startswith(PREFIX) for key in section):
+        return
+    if section.get("login_session") and not _login_token_exists(section["login_session"]):
+        yield Finding(
+            _where(profile),
+            f"its source profile {source!r} uses the `aws login` session {section['login_session']!r}, "
+            "which has no sign-in on this machine (none made, or it was removed): every refresh fails",
+            f"aws login --profile {source}",
+        )
+    if not (section.get("sso_session") or section.get("sso_start_url")):
+        return
+    state, expires = sso_state(section, profile.profiles)
+    if state == "valid":
+        return
+    ended = f"ended at {expires}" if expires else "has not been made on this machine"
+    yield Finding(
+        _where(profile),
+        f"its source profile {source!r} signs in with IAM Identity Center, and that sign-in {ended}: "
+        "every refresh fails until a person signs in again",
+        f"aws sso login --profile {source}",
+    )
 
 
 def _source_without_credentials(profile, source):
@@ -205,7 +278,7 @@ def _source_without_credentials(profile, source):
     yield Finding(
         _where(profile),
         f"its source profile {source!r} has no credentials (no aws_access_key_id in "
-        f"{options_module.credentials_path()}, no credential_process, role_arn or SSO settings)",
+        f"{aws_config.credentials_path()}, no credential_process, role_arn or SSO settings)",
         f"if its keys are in the keyring, replace {PREFIX}source_profile = {source} with "
         f"{PREFIX}source_keyring = NAME ({TOOL_NAME} keys list shows the names); "
         f"else give [{source}] credentials",
@@ -226,7 +299,7 @@ def _short_session(profile):
 
 def _chained_role_duration(profile):
     options = profile.options
-    if (options is None or options.method != "assume-role" or not options.source_profile
+    if (options is None or options.flow != "assume-role" or not options.source_profile
             or (options.duration_seconds or 0) <= CHAINED_MAX_DURATION):
         return
     if _is_role_session(profile, options.source_profile):
@@ -241,7 +314,7 @@ def _chained_role_duration(profile):
 def _sso_session(profile):
     """IAM Identity Center (flows/sso.py): the [sso-session] section the profile names."""
     options = profile.options
-    if options is None or options.method != "sso":
+    if options is None or options.flow != "sso":
         return
     from credential_process.sso import session_config
 
@@ -266,7 +339,30 @@ PROFILE_CHECKS = (
 )
 
 
+def _login_token_exists(session_name):
+    """Whether botocore's token file of an `aws login` session exists (its own path rule)."""
+    try:
+        from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
+    except ImportError:  # a botocore without `aws login` support: nothing to tell
+        return True
+    folder = get_login_token_cache_directory()
+    return os.path.exists(os.path.join(folder, generate_login_cache_key(session_name) + ".json"))
+
+
 # -- checks of the surroundings --------------------------------------------------
+def _config_file_problem(path):
+    """A config file that is missing or cannot be read: nothing else can be checked."""
+    if not os.path.exists(path):
+        return Finding("config", f"{path} does not exist: there is no profile to check",
+                       f"create a profile: {TOOL_NAME} configure --profile NAME --role-arn ARN "
+                       "--source-profile NAME (or point AWS_CONFIG_FILE at your config file)")
+    try:
+        aws_config.read_ini(path)
+    except ConfigError as error:
+        return Finding("config", str(error), f"make {path} a readable INI file (its owner, mode, syntax)")
+    return None
+
+
 def check_environment(names):
     if names and os.environ.get("AWS_ACCESS_KEY_ID"):
         yield Finding(
@@ -277,7 +373,8 @@ def check_environment(names):
 
 
 def check_cache_folder():
-    from credential_process.cache.files import UnsafeFolder, check_private_folder, default_folder
+    from credential_process.cache.files import default_folder
+    from credential_process.private_files import UnsafeFolder, check_private_folder
 
     folder = default_folder()
     if not os.path.lexists(folder):
@@ -300,25 +397,17 @@ def check_keyring(sections):
     if not any(section.get(PREFIX + "source_keyring") or section.get(PREFIX + "cache") == "keyring"
                for section in sections):
         return
-    from credential_process import keystore
     from credential_process.errors import CredentialProcessError
+    from credential_process.os_keyring import backend as keyring_backend
 
     try:
-        keystore.backend()
+        keyring_backend.backend()
     except CredentialProcessError as error:
         problem, _, fix = str(error).partition(": install")
         yield Finding("keyring", problem, f"install{fix}" if fix else "see the keyring section of the README")
 
 
 # -- helpers ----------------------------------------------------------------------
-def _needs_base(method):
-    import importlib
-
-    from credential_process import flows
-
-    return importlib.import_module(f"credential_process.flows.{flows.MODULES[method]}").NEEDS_BASE
-
-
 def _is_role_session(profile, name):
     """Whether profile ``name``'s credentials are a role session (botocore's or ours)."""
     section = profile.profiles.get(name, {})
@@ -326,10 +415,8 @@ def _is_role_session(profile, name):
         return True
     if not any(key.startswith(PREFIX) for key in section):
         return False
-    from credential_process.flows import ASSUMED_ROLE_METHODS
-
     try:
-        return options_module.load(name, profiles=profile.profiles).method in ASSUMED_ROLE_METHODS
+        return options_module.load(name, profiles=profile.profiles).flow in ASSUMED_ROLE_FLOWS
     except ConfigError:
         return False  # reported with that profile
 
@@ -360,9 +447,8 @@ def _program_problem(program):
 
 def _value_fix(spec):
     if spec.name == "duration_seconds":
-        return (f"correct {spec.key}: STS allows 900 to 43200 seconds for roles (at most the role's "
-                "maximum session duration, 3600 when chained), 900 to 129600 for get-session-token "
-                "and get-federation-token")
+        return (f"correct {spec.key}: STS allows {flow_table.duration_ranges()} seconds (for roles at "
+                f"most the role's maximum session duration, {CHAINED_MAX_DURATION} when chained)")
     return f"correct {spec.key} ({spec.help})"
 
 

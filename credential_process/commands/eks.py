@@ -1,10 +1,12 @@
-"""EKS: ``eks token`` for kubectl's exec plugin, ``eks kubeconfig`` to set kubectl up."""
+"""EKS: ``eks token`` for kubectl's exec plugin, ``eks kubeconfig`` to set kubectl up.
 
-import json
+kubectl runs ``eks token`` before every command, so a cached token is served
+like the plain credentials call (cache/shortcut.py): ``run_plain`` needs
+neither argparse nor the options nor JSON when the shortcut answers; the
+imports are inside the functions for that.
+"""
+
 import sys
-
-from credential_process import eks
-from credential_process import options as options_module
 
 DESCRIPTION = (
     "EKS: 'eks token' prints the ExecCredential kubectl asks its exec plugin for (cached while more "
@@ -31,26 +33,59 @@ def add_arguments(parser):
     kubeconfig.add_argument("--alias", metavar="CONTEXT", help="the context's name (default: the cluster's ARN)")
 
 
-def run(args):
-    cluster = eks.check_cluster_name(args.cluster_name)
-    from credential_process import any_profile
-
-    # Any profile the SDKs can resolve; long-term keys sign as they are (as aws eks get-token does).
-    options = any_profile.load(options_module.resolve_profile_name(args.profile))
-    if args.action == "token":
-        return print_token(options, cluster, args.role_arn)
-    return write_kubeconfig(options, cluster, args)
+def is_plain_token(argv):
+    """True for ``token ...`` (after ``eks``) that the shortcut may serve: what
+    the arguments mean is the full path's business (argparse), as a record is
+    only ever written by the full path for these exact arguments."""
+    return bool(argv) and argv[0] == "token" and "--debug" not in argv
 
 
-def print_token(options, cluster, role_arn):
-    entry = eks.token_entry(options, cluster, role_arn)
-    document = eks.exec_credential(entry["token"], eks.exec_api_version())
-    sys.stdout.write(json.dumps(document) + "\n")
-    sys.stdout.flush()
+def run_plain(argv, parse):
+    """``eks token ...``: from the plain-call shortcut when it can be, else
+    ``run(parse())``, recording the call for the shortcut."""
+    from credential_process.cache.shortcut import PlainCall
+
+    call = PlainCall(("eks", *argv))  # before anything is read (cache/shortcut.py)
+    answer = call.serve()
+    if answer is None:
+        return run(parse(), call)
+    _write(answer)
     return 0
 
 
+def run(args, call=None):
+    from credential_process import any_profile, aws_config, eks
+
+    cluster = eks.check_cluster_name(args.cluster_name)
+    # Any profile the SDKs can resolve; long-term keys sign as they are (as aws eks get-token does).
+    options = any_profile.load(aws_config.resolve_profile_name(args.profile))
+    if args.action == "token":
+        return print_token(options, cluster, args.role_arn, call)
+    return write_kubeconfig(options, cluster, args)
+
+
+def print_token(options, cluster, role_arn, call=None):
+    import json
+
+    from credential_process import eks
+
+    entry = eks.token_entry(options, cluster, role_arn)
+    api_version = eks.exec_api_version()
+    printed = json.dumps(eks.exec_credential(entry["token"], api_version)).encode()
+    if call is not None:
+        call.remember(options, eks.token_key(options, cluster, role_arn), printed, form=api_version)
+    _write(printed)
+    return 0
+
+
+def _write(answer):
+    # One write, so kubectl never reads half a document.
+    sys.stdout.buffer.write(answer + b"\n")
+    sys.stdout.flush()
+
+
 def write_kubeconfig(options, cluster, args):
+    from credential_process import eks
     from credential_process.commands import own_command
     from credential_process.resolver import get_entry
 

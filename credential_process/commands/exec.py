@@ -4,23 +4,27 @@ import argparse
 import os
 import signal
 import subprocess
-import sys
 
+from credential_process import aws_config
 from credential_process import options as options_module
-from credential_process.cache.files import warn
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
+from credential_process.markers import CHAIN_VARIABLE
 from credential_process.output import container_json, environment_variables
-from credential_process.resolver import CHAIN_VARIABLE, get_entry
+from credential_process.resolver import get_entry
+from credential_process.stderr import notice, warn
 
 DESCRIPTION = (
     "run COMMAND with the profile's credentials in its environment:\n"
-    "  credential-process exec --profile dev -- terraform plan\n"
+    "  credential-process exec dev -- terraform plan     (or exec --profile dev -- ...)\n"
+    "  credential-process exec dev                       (a shell: $SHELL, with the credentials)\n"
     "With --server the credentials come from a private endpoint on 127.0.0.1 that the\n"
     "child's SDK asks again whenever they near expiry: for commands that outlive them."
 )
 # Set in the child: the profile its credentials belong to.
 MARKER = "CREDENTIAL_PROCESS_EXEC_PROFILE"
+# Also set in the child, for shell prompts (as aws-vault's AWS_VAULT).
+PROFILE_MARKER = "CREDENTIAL_PROCESS_PROFILE"
 # Would send the child's SDK back into a profile, or through our loop guard.
 PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", CHAIN_VARIABLE)
 # Credential sources an SDK tries before the container endpoint.
@@ -47,15 +51,18 @@ def add_arguments(parser):
     parser.add_argument("--allow-nested", action="store_true",
                         help="run even inside an exec of another profile")
     _profile.add_session_flag(parser)
+    _profile.add_region(parser)
     _profile.add_arguments(parser)
-    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS ...]")
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="[PROFILE] [-- COMMAND [ARGS ...]]")
+    parser.set_defaults(parser=parser)
 
 
 def run(args):
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        raise ConfigError("exec needs a command to run: credential-process exec --profile P -- COMMAND")
-    refuse_nesting(options_module.resolve_profile_name(args.profile), args.allow_nested)
+    command = split_command(args)
+    if not command:  # exec dev: an interactive shell with the credentials
+        command = [os.environ.get("SHELL") or "/bin/sh"]
+    _profile.apply_region(args)
+    refuse_nesting(aws_config.resolve_profile_name(args.profile), args.allow_nested)
     # fails before anything starts when there are no credentials
     options, entry = _profile.resolve_any(args, session=not args.no_session)
     env = child_environment(os.environ, options.profile)
@@ -74,6 +81,24 @@ def run(args):
         return run_child(command, env)
 
 
+def split_command(args):
+    """The command to run, after taking the profile from its front when --profile is absent.
+
+    ``exec dev -- cmd`` and ``exec dev cmd`` name the profile first; ``exec -- cmd``
+    (AWS_PROFILE) and ``exec --profile dev -- cmd`` do not.  argparse puts every word
+    after the first positional into the command, so flags written after the profile
+    (``exec dev --server -- cmd``) are parsed again here."""
+    words = list(args.command)
+    if args.profile is None and words and words[0] != "--":
+        _profile.take_positional(args, words.pop(0))
+        cut = words.index("--") if "--" in words else len(words)
+        if any(word.startswith("-") for word in words[:cut]):
+            rest, args.command = words[cut:], []
+            args.parser.parse_args(words[:cut], namespace=args)
+            words = args.command + rest
+    return words[1:] if words[:1] == ["--"] else words
+
+
 def refuse_nesting(profile, allowed):
     outer = os.environ.get(MARKER)
     if outer and outer != profile and not allowed:
@@ -85,7 +110,7 @@ def refuse_nesting(profile, allowed):
 
 def child_environment(environ, profile):
     env = {name: value for name, value in environ.items() if name not in PROFILE_VARIABLES}
-    env[MARKER] = profile
+    env[MARKER] = env[PROFILE_MARKER] = profile
     return env
 
 
@@ -96,9 +121,9 @@ def _set_region(env, region):
 
 def warn_about_default_profile():
     """SDKs try the default profile before the container endpoint: say when it would win."""
-    for path in (options_module.config_path(), options_module.credentials_path()):
+    for path in (aws_config.config_path(), aws_config.credentials_path()):
         try:
-            section = options_module.profile_sections(options_module.read_ini(path)).get("default", {})
+            section = aws_config.profile_sections(aws_config.read_ini(path)).get("default", {})
         except ConfigError:
             continue
         found = [key for key in DEFAULT_PROFILE_SOURCES if section.get(key)]
@@ -124,7 +149,7 @@ def run_child(command, env):
             child = subprocess.Popen(command, env=env)
         except OSError as error:
             # The shells' codes: 127 not found, 126 found but not runnable.
-            sys.stderr.write(f"credential-process: cannot run {command[0]}: {error.strerror}\n")
+            notice(f"cannot run {command[0]}: {error.strerror}")
             return 127 if isinstance(error, FileNotFoundError) else 126
         for signum in pending:
             child.send_signal(signum)

@@ -19,10 +19,14 @@ def add_arguments(parser):
              "fish, powershell, windows-cmd, dotenv, or json (the credential_process output)",
     )
     _profile.add_session_flag(parser)
+    _profile.add_positional(parser)
+    _profile.add_region(parser)
     _profile.add_arguments(parser)
 
 
 def run(args):
+    _profile.take_positional(args)
+    _profile.apply_region(args)
     options, entry = _profile.resolve_any(args, session=not args.no_session)
     text = render(args.format, entry["credentials"], _profile.region(options))
     sys.stdout.write(text)

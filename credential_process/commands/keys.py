@@ -1,12 +1,11 @@
 """``keys``: long-term IAM keys kept in the OS keyring instead of ~/.aws/credentials."""
 
 import getpass
-import io
 import os
-import sys
 import time
 
 from credential_process.errors import AwsError, ConfigError, CredentialProcessError, NeedsPersonError
+from credential_process.stderr import notice
 
 DESCRIPTION = (
     "keep long-term IAM keys in the OS keyring (add, list, remove, import, rotate); "
@@ -44,9 +43,9 @@ def run(args):
 
 # -- add / list / remove / import ----------------------------------------------------
 def _add(args):
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
-    name = stored_keys.check_name(args.name)
+    name = iam_keys.check_name(args.name)
     if args.env:
         access_key_id = os.environ.get("AWS_ACCESS_KEY_ID")
         secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
@@ -62,19 +61,20 @@ def _add(args):
 
 
 def _store(name, access_key_id, secret, replace):
-    from credential_process import keystore, stored_keys
+    from credential_process.os_keyring import backend as keyring_backend
+    from credential_process.os_keyring import iam_keys
 
-    stored_keys.check_access_key_id(access_key_id)  # before anything is touched
-    stored_keys.check_secret_access_key(secret)
-    existing = stored_keys.load(name)
+    iam_keys.check_access_key_id(access_key_id)  # before anything is touched
+    iam_keys.check_secret_access_key(secret)
+    existing = iam_keys.load(name)
     if existing is not None and not replace:
-        raise ConfigError(f"keys named {name!r} are already stored ({stored_keys.mask(existing['AccessKeyId'])}): "
+        raise ConfigError(f"keys named {name!r} are already stored ({iam_keys.mask(existing['AccessKeyId'])}): "
                           "pass --replace to overwrite them, or choose another name")
-    record = stored_keys.store(name, access_key_id, secret)
+    record = iam_keys.store(name, access_key_id, secret)
     if existing is not None:
         clear_sessions_of(name)
-    print(f"stored keys {name!r} ({stored_keys.mask(record['AccessKeyId'])}) in the keyring "
-          f"({keystore.backend_name()})")
+    print(f"stored keys {name!r} ({iam_keys.mask(record['AccessKeyId'])}) in the keyring "
+          f"({keyring_backend.backend_name()})")
     print(config_hint(name))
 
 
@@ -90,38 +90,39 @@ def config_hint(name):
 
 def _ask_for_keys():
     """The key ID (shown as typed) and the secret (hidden), from the terminal only."""
-    tty = _open_terminal("keys add needs a terminal to ask for the keys; "
-                         "in scripts use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-    with tty:
-        tty.write("AWS access key ID: ")
-        tty.flush()
-        access_key_id = tty.readline().strip()
+    access_key_id = _ask_terminal("AWS access key ID: ", "keys add needs a terminal to ask for the keys; "
+                                  "in scripts use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
     # getpass reads /dev/tty itself (the console on Windows) with echo off.
     secret = getpass.getpass("AWS secret access key (not shown): ")
     return access_key_id, secret.strip()
 
 
-def _open_terminal(why):
-    """The controlling terminal as a text stream (unbuffered: a tty cannot seek)."""
+def _ask_terminal(question, why):
+    """The line typed on the controlling terminal; NeedsPersonError(why) without one."""
+    from credential_process.helper_command import open_terminal
+
+    terminal = open_terminal()
+    if terminal is None:
+        raise NeedsPersonError(why)
+    reader, writer = terminal
     try:
-        raw = io.FileIO("CONIN$" if os.name == "nt" else "/dev/tty", "r+")
-    except OSError:
-        raise NeedsPersonError(why) from None
-    return io.TextIOWrapper(raw, encoding="utf-8", line_buffering=True)
+        writer.write(question)
+        writer.flush()
+        return reader.readline().strip()
+    finally:
+        reader.close()
+        writer.close()
 
 
 def _confirm(question):
-    tty = _open_terminal("no terminal to confirm on: pass --yes")
-    with tty:
-        tty.write(f"{question} [y/N] ")
-        tty.flush()
-        return tty.readline().strip().lower() in ("y", "yes")
+    answer = _ask_terminal(f"{question} [y/N] ", "no terminal to confirm on: pass --yes")
+    return answer.lower() in ("y", "yes")
 
 
 def _list(args):
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
-    rows = stored_keys.listing()
+    rows = iam_keys.listing()
     if not rows:
         print("no keys stored; add some with: credential-process keys add NAME")
     for name, masked, added in rows:
@@ -130,25 +131,26 @@ def _list(args):
 
 
 def _remove(args):
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
-    record = stored_keys.load(args.name)
+    record = iam_keys.load(args.name)
     if record is None:
-        stored_keys.remove(args.name)  # drop a stale index row, if any
+        iam_keys.remove(args.name)  # drop a stale index row, if any
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
-    masked = stored_keys.mask(record["AccessKeyId"])
+    masked = iam_keys.mask(record["AccessKeyId"])
     if not args.yes and not _confirm(f"Delete keys {args.name!r} ({masked}) from the keyring?"):
         print("nothing deleted")
         return 0
-    stored_keys.remove(args.name)
+    iam_keys.remove(args.name)
     cleared = clear_sessions_of(args.name)
     print(f"deleted keys {args.name!r} ({masked}) and {cleared} cached session(s) made with them")
     return 0
 
 
 def _import(args):
-    from credential_process import inifile, stored_keys
-    from credential_process.options import credentials_path, read_ini
+    from credential_process import inifile
+    from credential_process.os_keyring import iam_keys
+    from credential_process.aws_config import credentials_path, read_ini
 
     path = credentials_path()
     parser = read_ini(path)
@@ -167,7 +169,7 @@ def _import(args):
     if not args.remove_plaintext:
         print(f"the keys are still in {path}: run again with --remove-plaintext to delete them there")
         return 0
-    stored = stored_keys.load(name)
+    stored = iam_keys.load(name)
     if stored is None or (stored["AccessKeyId"], stored["SecretAccessKey"]) != (
             section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()):
         raise ConfigError(f"the keyring did not give back the keys just stored: {path} left as it was")
@@ -185,7 +187,7 @@ def _profiles_to_switch(credentials, profile):
     (nothing changed) when botocore's own source_profile uses them, since
     botocore cannot read the keyring."""
     from credential_process import dependents
-    from credential_process.options import config_path, profile_sections, read_ini
+    from credential_process.aws_config import config_path, profile_sections, read_ini
 
     profiles = profile_sections(read_ini(config_path()))
     remaining = {name: dict(credentials.items(name)) for name in credentials.sections()}
@@ -205,7 +207,7 @@ def _profiles_to_switch(credentials, profile):
 
 def _switch_to_keyring(profiles, source, name):
     from credential_process import inifile
-    from credential_process.options import config_path, section_name
+    from credential_process.aws_config import config_path, section_name
 
     key = f"credential_process_source_keyring = {name}"
     backup = inifile.replace_key(config_path(), [section_name(profile) for profile in profiles],
@@ -224,13 +226,14 @@ def _rotate(args):
     """The old key is deleted in IAM at the end, so whatever else holds it (other
     stored names, sections of the credentials file) gets the new one too, or, when
     a step fails, nothing changes anywhere."""
-    from credential_process import sts, stored_keys
+    from credential_process import sts
+    from credential_process.os_keyring import iam_keys
 
-    old = stored_keys.load(args.name)
+    old = iam_keys.load(args.name)
     if old is None:
         raise ConfigError(f"no keys named {args.name!r} in the keyring")
     # Found before IAM is touched: an unreadable credentials file refuses here.
-    holders = {name: stored_keys.load(name) for name in stored_keys.names_holding(old["AccessKeyId"])}
+    holders = {name: iam_keys.load(name) for name in iam_keys.names_holding(old["AccessKeyId"])}
     holders[args.name] = old
     sections = _credentials_sections_holding(old["AccessKeyId"])
     settings = _profile_settings(args.profile)
@@ -247,7 +250,7 @@ def _rotate(args):
     try:
         _wait_until_working(settings, new_credentials, identity["Arn"])
         for name in [args.name] + sorted(set(holders) - {args.name}):
-            stored_keys.store(name, new["AccessKeyId"], new["SecretAccessKey"])
+            iam_keys.store(name, new["AccessKeyId"], new["SecretAccessKey"])
             updated.append(name)
         backup = _replace_in_credentials_file(sections, new)
     except (CredentialProcessError, KeyboardInterrupt) as error:
@@ -255,12 +258,12 @@ def _rotate(args):
         _undo_new_key(iam_old, new["AccessKeyId"], user, error)
         raise
     cleared = sum(clear_sessions_of(name) for name in updated)
-    print(f"rotated keys {args.name!r}: {stored_keys.mask(old['AccessKeyId'])} -> "
-          f"{stored_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
+    print(f"rotated keys {args.name!r}: {iam_keys.mask(old['AccessKeyId'])} -> "
+          f"{iam_keys.mask(new['AccessKeyId'])}; {cleared} cached session(s) cleared")
     if updated[1:]:
         print(f"the stored keys {', '.join(map(repr, updated[1:]))} held the same key: they hold the new one too")
     if sections:
-        from credential_process.options import credentials_path
+        from credential_process.aws_config import credentials_path
 
         print(f"{', '.join(f'[{section}]' for section in sections)} in {credentials_path()} held the same key: "
               f"they hold the new one too; the old file is kept as {backup} (it holds the old key: delete it)")
@@ -277,7 +280,7 @@ def _rotate(args):
 
 def _credentials_sections_holding(access_key_id):
     """The sections of the credentials file whose aws_access_key_id is this key."""
-    from credential_process.options import credentials_path, read_ini
+    from credential_process.aws_config import credentials_path, read_ini
 
     parser = read_ini(credentials_path())
     return [section for section in parser.sections()
@@ -289,7 +292,7 @@ def _replace_in_credentials_file(sections, new):
     if not sections:
         return None
     from credential_process import inifile
-    from credential_process.options import credentials_path
+    from credential_process.aws_config import credentials_path
 
     mapping = {"aws_access_key_id": new["AccessKeyId"], "aws_secret_access_key": new["SecretAccessKey"]}
     try:
@@ -300,23 +303,23 @@ def _replace_in_credentials_file(sections, new):
 
 def _put_back(names, records):
     """A later step failed: the names already given the new key get their old one again."""
-    from credential_process import stored_keys
+    from credential_process.os_keyring import iam_keys
 
     for name in names:
         try:
-            stored_keys.store(name, records[name]["AccessKeyId"], records[name]["SecretAccessKey"])
+            iam_keys.store(name, records[name]["AccessKeyId"], records[name]["SecretAccessKey"])
         except CredentialProcessError as error:
-            sys.stderr.write(f"credential-process: the old key could not be stored again under {name!r} "
-                             f"({error}): store it again with 'credential-process keys add {name} --replace'\n")
+            notice(f"the old key could not be stored again under {name!r} "
+                   f"({error}): store it again with 'credential-process keys add {name} --replace'")
 
 
 def _profile_settings(profile):
     """The named profile's options (region, endpoint, MFA device), or none at all."""
-    from credential_process import options
+    from credential_process import aws_config, options
 
     if not profile:
-        defaults = {spec.name: spec.default for spec in options.SPECS}
-        return options.Options(None, options.config_path(), {}, defaults)
+        defaults = {spec.attribute: spec.default for spec in options.SPECS}
+        return options.Options(None, aws_config.config_path(), {}, defaults)
     return options.load(profile)
 
 
@@ -366,11 +369,11 @@ def _undo_new_key(iam_client, access_key_id, user, cause):
     try:
         sts.call(iam_client, "DeleteAccessKey", AccessKeyId=access_key_id, **user)
     except AwsError as error:
-        sys.stderr.write(f"credential-process: the new key {access_key_id} could not be deleted either "
-                         f"({error}); delete it yourself: aws iam delete-access-key --access-key-id {access_key_id}\n")
+        notice(f"the new key {access_key_id} could not be deleted either "
+               f"({error}); delete it yourself: aws iam delete-access-key --access-key-id {access_key_id}")
         return
-    sys.stderr.write(f"credential-process: rotation undone: the new key {access_key_id} was deleted "
-                     f"after: {cause}; the stored key is unchanged\n")
+    notice(f"rotation undone: the new key {access_key_id} was deleted "
+           f"after: {cause}; the stored key is unchanged")
 
 
 # -- cached sessions ----------------------------------------------------------------------

@@ -17,11 +17,15 @@ import os
 import re
 import sys
 
-from credential_process import any_profile, federation
+from credential_process.stderr import notice
+from credential_process import any_profile, aws_config
+from credential_process import federation
 from credential_process import options as options_module
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
-from credential_process.resolver import get_entry, guard_loop, inherited_chain
+from credential_process.cache.entry import flow_of
+from credential_process.markers import inherited_chain
+from credential_process.resolver import get_entry, guard_loop
 
 DESCRIPTION = (
     "open the AWS console in the browser, signed in with a profile's credentials:\n"
@@ -33,7 +37,6 @@ DEFAULT_FEDERATION_SECONDS = 3600
 CHAINED_CONSOLE_SECONDS = 3600
 ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 _ROLE_SESSIONS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,4}$")
 
 
 def add_arguments(parser):
@@ -49,15 +52,10 @@ def add_arguments(parser):
 
 
 def run(args):
-    if args.profile_name and args.profile and args.profile_name != args.profile:
-        raise ConfigError(f"two profiles named: {args.profile_name!r} and --profile {args.profile!r}")
-    args.profile = args.profile or args.profile_name
-    if args.region:
-        if not _REGION.match(args.region):
-            raise ConfigError(f"--region is not a region name: {args.region!r}")
-        os.environ["AWS_REGION"] = args.region  # the STS calls are made there too
+    _profile.take_positional(args)
+    _profile.apply_region(args)  # the STS calls are made there too
     if os.environ.get(federation.ENDPOINT_VARIABLE):
-        _say(f"warning: {federation.ENDPOINT_VARIABLE} is set: the credentials go to "
+        notice(f"warning: {federation.ENDPOINT_VARIABLE} is set: the credentials go to "
              f"{os.environ[federation.ENDPOINT_VARIABLE].split('?')[0]} (a testing aid)")
     # Any profile the SDKs can resolve; long-term keys are asked for a federated user's session.
     options = any_profile.options_for(args, session=True)
@@ -76,14 +74,14 @@ def run(args):
 
 def console_credentials(options):
     """(credentials the federation endpoint takes, SessionDuration or None)."""
-    if options.method == "get-session-token":
+    if options.flow == "get-session-token":
         return _federated_user(options), None
     entry = get_entry(options)
-    method = entry.get("method")
-    if method not in _ROLE_SESSIONS:
+    flow = flow_of(entry)
+    if flow not in _ROLE_SESSIONS:
         return entry["credentials"], None  # a federated user's session: as it is
-    if method == "assume-role" and not base_is_long_term(options):
-        _say(f"profile {options.profile!r} assumes its role with credentials that are (or may be) a "
+    if flow == "assume-role" and not base_is_long_term(options):
+        notice(f"profile {options.profile!r} assumes its role with credentials that are (or may be) a "
              "role session: no SessionDuration is sent, and AWS caps a chained role's console session "
              f"at {CHAINED_CONSOLE_SECONDS // 3600} hour")
         return entry["credentials"], None
@@ -106,7 +104,7 @@ def _federated_user(options):
             "behind it: the console takes role or federated-user sessions only, and "
             "GetFederationToken needs an IAM user's access keys"
         )
-    _say("the console session is a federated user's (GetFederationToken): it carries no MFA "
+    notice("the console session is a federated user's (GetFederationToken): it carries no MFA "
          "context, and its permissions are the intersection of the IAM user's own policies with "
          "an allow-all session policy: what the user may do")
     params = {"Name": federation_name(), "Policy": ALLOW_ALL,
@@ -135,14 +133,14 @@ def base_is_long_term(options):
         return True
     if not options.source_profile:
         return False  # Environment: unknown; instance or container metadata: a role session
-    profiles = options_module.profile_sections(options_module.read_ini(options.config_path))
+    profiles = aws_config.profile_sections(aws_config.read_ini(options.config_path))
     section = profiles.get(options.source_profile, {})
     if any(key.startswith(options_module.PREFIX) for key in section):
         try:
             source = options_module.load(options.source_profile, profiles=profiles)
         except ConfigError:
             return False
-        return source.method == "get-session-token"
+        return source.flow == "get-session-token"
     return botocore_gives_keys(options.source_profile, section)
 
 
@@ -171,7 +169,3 @@ def open_browser(url):
             os.close(saved)
     if not opened:
         raise ConfigError("no web browser could be started: set BROWSER, or use --print to get the URL")
-
-
-def _say(message):
-    sys.stderr.write(f"credential-process: {message}\n")

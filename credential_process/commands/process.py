@@ -25,31 +25,32 @@ def run(args):
 
 def run_plain(argv, args):
     """``[--profile NAME]`` alone: served through the plain-call shortcut when it can be."""
-    import time
-
-    from credential_process import call_inputs
-    from credential_process.cache import shortcut
+    from credential_process.cache.shortcut import PlainCall
 
     # Before anything is read: what the full path decides by is identified
     # first, so an edit during the call is seen (cache/shortcut.py).
-    started = time.time()
-    inputs = call_inputs.snapshot()
-    answer = shortcut.serve(argv, inputs)
+    call = PlainCall(argv)
+    answer = call.serve()
     if answer is None:
+        from credential_process.cache import entry as entry_format
         from credential_process.commands import _profile
 
         options, entry = _profile.resolve(args)
-        shortcut.remember(argv, options, entry, inputs, started)
-        _print(entry)
-    else:
-        _write(answer)
+        answer = _answer(entry)
+        call.remember(options, entry_format.cache_key(options), answer,
+                      background=options.background_refresh)
+    _write(answer)
     return 0
 
 
 def _print(entry):
+    _write(_answer(entry))
+
+
+def _answer(entry):
     from credential_process.output import process_json
 
-    _write(process_json(entry["credentials"]).encode())
+    return process_json(entry["credentials"]).encode()
 
 
 def _write(answer):

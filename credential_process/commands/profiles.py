@@ -14,7 +14,10 @@ import shlex
 import sys
 import time
 
+from credential_process import TOOL_NAME, aws_config
+from credential_process.stderr import notice
 from credential_process import options as options_module
+from credential_process.cache import entry as entry_format
 from credential_process.errors import ConfigError, CredentialProcessError
 
 DESCRIPTION = (
@@ -22,9 +25,6 @@ DESCRIPTION = (
     "its source, region and cached session (no STS call):\n"
     "  credential-process profiles [--json] [--tree]"
 )
-TOOL_NAME = "credential-process"
-# A session label the MFA session entries carry (flows/get_session_token.py).
-MFA_SESSION_LABEL = "MFA session of "
 
 
 def add_arguments(parser):
@@ -39,8 +39,7 @@ def run(args):
     if args.json:
         sys.stdout.write(json.dumps(rows) + "\n")
     elif not rows:
-        sys.stderr.write(f"credential-process: no profiles in {options_module.config_path()} "
-                         f"or {options_module.credentials_path()}\n")
+        notice(f"no profiles in {aws_config.config_path()} or {aws_config.credentials_path()}")
     elif args.tree:
         sys.stdout.write(render_tree(rows))
     else:
@@ -55,8 +54,8 @@ def profile_names():
 
 
 def _read_files():
-    config = options_module.profile_sections(options_module.read_ini(options_module.config_path()))
-    parser = options_module.read_ini(options_module.credentials_path())
+    config = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
+    parser = aws_config.read_ini(aws_config.credentials_path())
     stored = {name: dict(parser.items(name)) for name in parser.sections()}
     return config, stored
 
@@ -81,7 +80,7 @@ def describe(name, config, stored, sessions):
         except ConfigError as error:
             row.update(flow="invalid", error=str(error), mfa_serial=None)
             return row
-        row.update(flow=options.method, mfa_serial=options.mfa_serial)
+        row.update(flow=options.flow, mfa_serial=options.mfa_serial)
         row["source_kind"], row["source"] = _our_source(options)
         row["session"], row["session_expires"] = sessions.state_of(options)
         return row
@@ -162,7 +161,6 @@ class _Sessions:
 
     def state_of(self, options):
         """(state, RFC 3339 expiry or None): valid, expired, none, needs-person or not-cached."""
-        from credential_process.cache import entry as entry_format
         from credential_process.output import utc_timestamp
 
         if options.cache == "none":
@@ -187,12 +185,11 @@ class _Sessions:
             return True
         if not options.mfa_serial or options.mfa_process:
             return False
-        if options.method == "get-session-token":
+        if options.flow == "get-session-token":
             return True
         return options.mfa_serial not in self.fresh_mfa_sessions(options)
 
     def fresh_mfa_sessions(self, options):
-        from credential_process.cache import entry as entry_format
 
         if self._mfa is None:
             self._mfa = set()
@@ -202,9 +199,9 @@ class _Sessions:
             except Exception:  # as in state_of
                 found = []
             for _, entry in found:
-                label = str(entry.get("profile"))
-                if label.startswith(MFA_SESSION_LABEL) and entry_format.is_fresh(entry, options):
-                    self._mfa.add(label[len(MFA_SESSION_LABEL):])
+                device = entry_format.mfa_device_of(entry)
+                if device and entry_format.is_fresh(entry, options):
+                    self._mfa.add(device)
         return self._mfa
 
 
@@ -312,7 +309,7 @@ def render_tree(rows):
         for index, (kind, item) in enumerate(items):
             end = index == len(items) - 1
             lines.append(prefix + (last if end else branch)
-                         + (label(item) if kind == "row" else f"MFA session of {item}"))
+                         + (label(item) if kind == "row" else entry_format.mfa_session_label(item)))
             deeper = prefix + (space if end else pipe)
             if kind == "mfa":
                 draw(groups[item], deeper, group=False)

@@ -6,8 +6,9 @@ import re
 import shlex
 import sys
 
+from credential_process.stderr import notice
+from credential_process import aws_config
 from credential_process import inifile
-from credential_process import options as options_module
 from credential_process.commands import own_command
 from credential_process.errors import AwsError, NeedsPersonError
 
@@ -49,11 +50,11 @@ def _login(session, args):
         return signin.run_for_caller(session)
     # One sign-in at a time: wait for one in progress, which may make ours needless.
     if signin.in_progress(session):
-        sys.stderr.write("credential-process: waiting for the sign-in in progress\n")
+        notice("waiting for the sign-in in progress")
         if not signin.wait_for(session, signin.MAX_SECONDS):
             raise NeedsPersonError("the sign-in in progress did not end in time")
         if token_cache.seconds_left(token_cache.load(session)) > tokens.REFRESH_WINDOW:
-            sys.stderr.write(f"credential-process: signed in to sso-session {session.name}\n")
+            notice(f"signed in to sso-session {session.name}")
             return 0
     import filelock
 
@@ -75,7 +76,7 @@ def _logout(session, args):
 
     token = token_cache.load(session)
     if token is None:
-        sys.stderr.write(f"credential-process: sso-session {session.name} was not signed in\n")
+        notice(f"sso-session {session.name} was not signed in")
         return 0
     if token_cache.seconds_left(token) > 0:
         try:
@@ -84,7 +85,7 @@ def _logout(session, args):
             if getattr(error, "code", None) != "UnauthorizedException":  # already ended there
                 raise
     token_cache.delete(session)
-    sys.stderr.write(f"credential-process: signed out of sso-session {session.name}\n")
+    notice(f"signed out of sso-session {session.name}")
     return 0
 
 
@@ -130,16 +131,16 @@ def profile_name(account_name, role):
 
 
 def _write_profiles(session, pairs):
-    path = options_module.config_path()
-    existing = options_module.profile_sections(options_module.read_ini(path))
+    path = aws_config.config_path()
+    existing = aws_config.profile_sections(aws_config.read_ini(path))
     command = own_command()
     sections, skipped = {}, []
     for account_id, account_name, role in pairs:
         name = profile_name(account_name, role)
-        if name in existing or options_module.section_name(name) in sections:
+        if name in existing or aws_config.section_name(name) in sections:
             skipped.append(name)
             continue
-        sections[options_module.section_name(name)] = {
+        sections[aws_config.section_name(name)] = {
             "region": session.region,
             "credential_process": f"{shlex.quote(command)} --profile {shlex.quote(name)}",
             "credential_process_sso_session": session.name,
@@ -147,10 +148,10 @@ def _write_profiles(session, pairs):
             "credential_process_sso_role_name": role,
         }
     if not sections:
-        sys.stderr.write(f"credential-process: every profile is already in {path}\n")
+        notice(f"every profile is already in {path}")
         return
     backup = inifile.add_sections(path, sections)
     saved = f" (the previous file is in {backup})" if backup else ""
     kept = f"; kept existing {', '.join(skipped)}" if skipped else ""
-    sys.stderr.write(f"credential-process: added {len(sections)} profiles to {path}{saved}{kept}\n")
+    notice(f"added {len(sections)} profiles to {path}{saved}{kept}")
 

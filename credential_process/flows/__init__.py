@@ -1,42 +1,29 @@
 """The STS flows, one module each, behind one small interface.
 
-A flow module has ``NEEDS_BASE`` (whether it signs its call with base
-credentials) and ``fetch(options, base)``, which returns a new cache entry.
+What a flow is (its keys, durations, whether it needs base credentials) is
+its row in flow_table.py; its module has ``fetch(options, base)``, which
+returns a new cache entry (``base`` is None for flows that need none).
 """
 
 import datetime
 import importlib
 import re
-import sys
 import time
 
-from credential_process import sts
+from credential_process import flow_table, sts
 from credential_process.cache.entry import make_entry
-from credential_process.errors import AwsError, ConfigError
+from credential_process.errors import AwsError, ConfigError, RefusedError
 from credential_process.output import utc_timestamp
-
-MODULES = {
-    "assume-role": "assume_role",
-    "get-session-token": "get_session_token",
-    "assume-role-with-saml": "assume_role_with_saml",
-    "assume-role-with-web-identity": "assume_role_with_web_identity",
-    "get-federation-token": "get_federation_token",
-    "sso": "sso",
-    "process": "process",
-    # Not a config value: any_profile.py's options for a profile botocore resolves.
-    "botocore": "botocore_profile",
-}
-# Flows whose credentials are a role session: AssumeRole signed with them is role chaining.
-ASSUMED_ROLE_METHODS = ("assume-role", "assume-role-with-saml", "assume-role-with-web-identity")
+from credential_process.refusals import MFA_CODE_REFUSED
 
 
 def run(options, chain, resolve_profile):
     """A fresh entry for ``options`` from the flow it names."""
     from credential_process.sources import base_credentials
 
-    flow = flow_module(options)
-    base = base_credentials(options, chain, resolve_profile) if flow.NEEDS_BASE else None
-    entry = flow.fetch(options, base)
+    row = flow_table.BY_NAME[options.flow]
+    base = base_credentials(options, chain, resolve_profile) if row.needs_base else None
+    entry = flow_module(options).fetch(options, base)
     if base:
         # Which keys really signed (never the secret): the key holds only what
         # they are resolved from, cheap to know before resolving them.
@@ -45,16 +32,16 @@ def run(options, chain, resolve_profile):
 
 
 def flow_module(options):
-    return importlib.import_module(f"credential_process.flows.{MODULES[options.method]}")
+    return importlib.import_module(flow_table.BY_NAME[options.flow].module_path)
 
 
 def can_refresh_unattended(options):
     """Whether a new session can be had with nobody at the keyboard (for the
     background refresh).  A flow that may need a person (an MFA code, a SAML
-    login) defines ``can_refresh_unattended(options)`` and answers True only
-    when its material is at hand; the others need not define it."""
-    answer = getattr(flow_module(options), "can_refresh_unattended", None)
-    return answer is None or bool(answer(options))
+    login) names in its row a function of its module that answers True only
+    when its material is at hand."""
+    check = flow_table.BY_NAME[options.flow].unattended_check
+    return check is None or bool(getattr(flow_module(options), check)(options))
 
 
 # What a sound STS answer looks like.  An access key ID is 16-128 word
@@ -65,7 +52,7 @@ _LONGEST_SESSION = 129600
 _EXPIRATION_SLACK = 900
 
 
-def session_entry(options, operation, response, skew, duration, account_id=None, method=None):
+def session_entry(options, operation, response, skew, duration, account_id=None, flow=None):
     """A cache entry from an STS ``response`` to ``operation``, refused (AwsError,
     exit 1) unless its credentials are sound: nothing malformed is cached or printed."""
     sts_credentials = answer_member(response, operation, "Credentials")
@@ -78,7 +65,7 @@ def session_entry(options, operation, response, skew, duration, account_id=None,
     }
     if account_id:
         credentials["AccountId"] = account_id
-    return make_entry(options, credentials, expires_at, duration, skew, method)
+    return make_entry(options, credentials, expires_at, duration, skew, flow)
 
 
 def answer_member(response, operation, *path):
@@ -137,19 +124,13 @@ def call_with_mfa(sts_client, operation, serial, **params):
     """``sts.call``, reporting a rejected MFA code as such."""
     try:
         return sts.call(sts_client, operation, **params)
-    except AwsError as error:
-        if getattr(error, "code", None) == "AccessDenied" and "multifactorauthentication" in (
-                getattr(error, "aws_message", "") or "").lower():
-            raise AwsError(
-                f"the MFA code for {serial} was rejected ({operation}: {error.aws_message}); "
-                "nothing was cached: try again with the next code"
+    except RefusedError as error:
+        if error.code == "AccessDenied" and "multifactorauthentication" in error.message.lower():
+            raise RefusedError(
+                error.service, operation, MFA_CODE_REFUSED, error.message, key_id=error.key_id,
+                text=f"the MFA code for {serial} was rejected ({operation}: {error.message}); nothing was cached",
             ) from None
         raise
-
-
-def notice(message):
-    """A remark on stderr (the SDK shows it only on failure; a terminal user sees it)."""
-    sys.stderr.write(f"credential-process: {message}\n")
 
 
 def tag_params(options):

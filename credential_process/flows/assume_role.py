@@ -16,14 +16,14 @@ import re
 import socket
 
 from credential_process import sts
-from credential_process.errors import AwsError
+from credential_process.errors import RefusedError
+from credential_process.flow_table import ASSUMED_ROLE_FLOWS, BY_NAME, CHAINED_MAX_DURATION
 from credential_process.flows import (
-    ASSUMED_ROLE_METHODS, account_of, answer_member, call_with_mfa, notice, policy_params, session_entry, tag_params,
+    account_of, answer_member, call_with_mfa, policy_params, session_entry, tag_params,
 )
+from credential_process.stderr import notice
 
-NEEDS_BASE = True
-DEFAULT_DURATION = 3600
-CHAINED_MAX_DURATION = 3600
+DEFAULT_DURATION = BY_NAME["assume-role"].default_duration
 # STS's words for a session token it does not accept (here: the shared MFA session's).
 SESSION_NOT_TAKEN = ("InvalidClientTokenId", "ExpiredToken")
 
@@ -39,13 +39,13 @@ def fetch(options, base):
     if with_mfa_session:
         from credential_process.flows.get_session_token import mfa_session
 
-        signing = dict(mfa_session(options, base)["credentials"], method="get-session-token")
-    if signing.get("method") in ASSUMED_ROLE_METHODS:
+        signing = dict(mfa_session(options, base)["credentials"], flow="get-session-token")
+    if signing.get("flow") in ASSUMED_ROLE_FLOWS:
         params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
     try:
         response, skew = _assume_role(options, signing, params)
-    except AwsError as error:
-        if not (with_mfa_session and getattr(error, "code", None) in SESSION_NOT_TAKEN):
+    except RefusedError as error:
+        if not (with_mfa_session and error.code in SESSION_NOT_TAKEN):
             raise
         # The shared MFA session is good in every region its key says, but a session
         # from the global endpoint is not taken in opt-in regions, and a revoked one
@@ -53,7 +53,7 @@ def fetch(options, base):
         notice(f"STS did not take the MFA session of {options.mfa_serial} for profile {options.profile!r} "
                f"({error.code}): asking for a new code")
         renewed = mfa_session(options, base, rejected_key_id=signing["AccessKeyId"])
-        signing = dict(renewed["credentials"], method="get-session-token")
+        signing = dict(renewed["credentials"], flow="get-session-token")
         response, skew = _assume_role(options, signing, params)
     account = account_of(answer_member(response, "AssumeRole", "AssumedRoleUser", "Arn"))
     return session_entry(options, "AssumeRole", response, skew, params["DurationSeconds"], account)
@@ -80,9 +80,9 @@ def _assume_role(options, signing, params):
     client = sts.client(options, signing)
     try:
         return call_with_mfa(client, "AssumeRole", options.mfa_serial, **params)
-    except AwsError as error:
+    except RefusedError as error:
         # Temporary base credentials from elsewhere: only STS knows whether they are a role session.
-        unknown_base = signing.get("method") is None and signing.get("SessionToken")
+        unknown_base = signing.get("flow") is None and signing.get("SessionToken")
         if not (unknown_base and _is_chaining_limit(error) and params["DurationSeconds"] > CHAINED_MAX_DURATION):
             raise
     params["DurationSeconds"] = _chained_duration(options, params["DurationSeconds"])
@@ -99,8 +99,7 @@ def _chained_duration(options, asked):
 
 
 def _is_chaining_limit(error):
-    return getattr(error, "code", None) == "ValidationError" and "chaining" in (
-        getattr(error, "aws_message", "") or "").lower()
+    return error.code == "ValidationError" and "chaining" in error.message.lower()
 
 
 def default_session_name():

@@ -4,11 +4,11 @@ import time
 
 from credential_process import saml, sts
 from credential_process.errors import ConfigError, NeedsPersonError
+from credential_process.flow_table import BY_NAME
 from credential_process.flows import account_of, answer_member, policy_params, read_token_input, session_entry
 from credential_process.output import utc_timestamp
 
-NEEDS_BASE = False
-DEFAULT_DURATION = 3600
+DEFAULT_DURATION = BY_NAME["assume-role-with-saml"].default_duration
 ASSERTION_PROCESS_TIMEOUT = 300  # a login helper may wait for a person at a browser
 
 

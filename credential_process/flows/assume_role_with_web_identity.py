@@ -8,12 +8,12 @@ import time
 
 from credential_process import sts
 from credential_process.errors import NeedsPersonError
+from credential_process.flow_table import BY_NAME
 from credential_process.flows import account_of, answer_member, policy_params, read_token_input, session_entry
-from credential_process.output import utc_timestamp
 from credential_process.flows.assume_role import default_session_name
+from credential_process.output import utc_timestamp
 
-NEEDS_BASE = False
-DEFAULT_DURATION = 3600
+DEFAULT_DURATION = BY_NAME["assume-role-with-web-identity"].default_duration
 TOKEN_PROCESS_TIMEOUT = 60
 
 

@@ -30,8 +30,8 @@ def fetch(options, base):
     if expires_at is not None:
         credentials["Expiration"] = utc_timestamp(expires_at)
     # Which of botocore's providers answered ("shared-credentials-file", "assume-role", "sso", "login", ...).
-    method = f"{METHOD}:{resolved.get('provider') or 'unknown'}"
+    flow = f"{METHOD}:{resolved.get('provider') or 'unknown'}"
     duration = max(expires_at - time.time(), 1) if expires_at is not None else 0
-    entry = make_entry(options, credentials, expires_at, duration, 0, method)
+    entry = make_entry(options, credentials, expires_at, duration, 0, flow)
     entry["not_cached"] = True
     return entry

@@ -1,12 +1,12 @@
 """GetFederationToken: a federated user's session, from an IAM user's own keys."""
 
 from credential_process import sts
+from credential_process.flow_table import BY_NAME
 from credential_process.flows import (
     account_of, answer_member, policy_params, require_long_term, session_entry, tag_params,
 )
 
-NEEDS_BASE = True
-DEFAULT_DURATION = 43200
+DEFAULT_DURATION = BY_NAME["get-federation-token"].default_duration
 
 
 def fetch(options, base):

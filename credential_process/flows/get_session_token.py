@@ -2,8 +2,8 @@
 
 The MFA session is one cache entry per (base access key, MFA device, session
 length, kind of endpoint): not per profile nor per region, so ten role profiles
-over the same IAM user and device, in any regions, cost one code per session.  It is fetched through the
-resolver's ``cached``, whose lock is held while the code is being asked: N
+over the same IAM user and device, in any regions, cost one code per session.  It is fetched through
+``cache.single_flight.cached``, whose lock is held while the code is being asked: N
 processes starting together see one prompt.  Callers already hold their own
 profile's lock, so the order is always profile entry, then MFA entry.
 """
@@ -12,10 +12,10 @@ import copy
 
 from credential_process import sts
 from credential_process.cache import entry as entry_format
+from credential_process.flow_table import BY_NAME
 from credential_process.flows import call_with_mfa, require_long_term, session_entry
 
-NEEDS_BASE = True
-DEFAULT_DURATION = 3600
+DEFAULT_DURATION = BY_NAME["get-session-token"].default_duration
 DEFAULT_MFA_DURATION = 43200
 
 
@@ -37,7 +37,7 @@ def mfa_session(options, base, duration=None, rejected_key_id=None):
     (unless another process has replaced it already) and a new code is asked."""
     duration = duration or options.mfa_session_duration or DEFAULT_MFA_DURATION
     from credential_process.cache import open_store
-    from credential_process.resolver import cached
+    from credential_process.cache.single_flight import cached
 
     serial = options.mfa_serial
     labelled = _as_mfa_session(options)
@@ -91,7 +91,7 @@ def endpoint_class(endpoint_url, partition, region):
 def _as_mfa_session(options):
     """The options as the MFA session's entry and lock messages should name it."""
     labelled = copy.copy(options)
-    labelled.profile = f"MFA session of {options.mfa_serial}"
-    labelled.method = "get-session-token"
+    labelled.profile = entry_format.mfa_session_label(options.mfa_serial)
+    labelled.flow = "get-session-token"
     labelled.role_arn = None
     return labelled

@@ -7,11 +7,10 @@ import time
 
 from credential_process import sts
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError
-from credential_process.flows import session_entry
-from credential_process.resolver import in_background_refresh
+from credential_process.flows import answer_member, session_entry
+from credential_process.markers import in_background_refresh
 from credential_process.sso import oidc, session_config, tokens
 
-NEEDS_BASE = False
 
 
 def fetch(options, base):
@@ -28,17 +27,20 @@ def fetch(options, base):
             raise NeedsPersonError(f"the sign-in of sso-session {session.name!r} is no longer accepted: "
                                    f"run `{session.login_command()}`") from None
         raise
-    role = response["roleCredentials"]
-    expires_at = role["expiration"] / 1000
+    role = answer_member(response, "GetRoleCredentials", "roleCredentials")
+    expiration = answer_member(response, "GetRoleCredentials", "roleCredentials", "expiration")
+    if not isinstance(expiration, (int, float)) or isinstance(expiration, bool):
+        raise AwsError("STS GetRoleCredentials answered an expiration that is not a time: not a usable answer")
+    expires_at = expiration / 1000
+    # In the shape of STS's Credentials member, so session_entry checks it as it checks theirs.
     credentials = {
-        "AccessKeyId": role["accessKeyId"],
-        "SecretAccessKey": role["secretAccessKey"],
-        "SessionToken": role["sessionToken"],
+        "AccessKeyId": role.get("accessKeyId"),
+        "SecretAccessKey": role.get("secretAccessKey"),
+        "SessionToken": role.get("sessionToken"),
         "Expiration": datetime.datetime.fromtimestamp(expires_at, datetime.timezone.utc),
     }
     # The session length is the permission set's, not ours to ask: the time left now.
     duration = max(expires_at - time.time(), 1)
-    # Checked as an STS answer is (flows/__init__.py): the portal's keys are as much an answer.
     return session_entry(options, "GetRoleCredentials", {"Credentials": credentials}, skew, duration,
                          options.sso_account_id)
 

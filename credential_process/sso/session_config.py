@@ -4,7 +4,7 @@ sso`` writes): start URL, region and registration scopes of one sign-in."""
 import hashlib
 
 from credential_process.errors import ConfigError
-from credential_process.options import config_path, read_ini
+from credential_process.aws_config import config_path, read_ini
 
 DEFAULT_SCOPES = ("sso:account:access",)
 

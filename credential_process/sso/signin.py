@@ -30,7 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import filelock
 
 from credential_process import helper_command, sts
-from credential_process.cache.files import UnsafeFolder, default_folder, ensure_private_folder
+from credential_process.cache.files import default_folder
+from credential_process.private_files import UnsafeFolder, ensure_private_folder
 from credential_process.errors import AwsError, ConfigError, NeedsPersonError
 from credential_process.sso import browser, oidc, token_cache
 

@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from credential_process.cache.files import UnsafeFolder, ensure_private_folder, write_private_file
+from credential_process.private_files import UnsafeFolder, ensure_private_folder, write_private_file
 from credential_process.errors import ConfigError
 
 MAX_BYTES = 64 * 1024

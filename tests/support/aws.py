@@ -51,11 +51,11 @@ def client(service: str, url: str, creds: Optional[Creds] = None, region: str = 
     """A boto3 client for `service` at `url` with explicit credentials (never the
     environment's). retries = total attempts (1: no retry)."""
     creds = creds or Creds("testing", "testing")
-    cfg = Config(retries={"total_max_attempts": retries, "mode": "standard"}, **config)
+    botocore_config = Config(retries={"total_max_attempts": retries, "mode": "standard"}, **config)
     return boto3.session.Session().client(
         service, endpoint_url=url, region_name=region,
         aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token, config=cfg,
+        aws_session_token=creds.session_token, config=botocore_config,
     )
 
 
@@ -97,9 +97,9 @@ class AwsWorld:
         return client(service, url or self.server_url, creds or self.creds, region=self.region, **kw)
 
     def assume_role(self, url: Optional[str] = None, session_name: str = "test-session", **kw) -> Creds:
-        c = self.client("sts", url).assume_role(RoleArn=self.role_arn, RoleSessionName=session_name, **kw)
-        c = c["Credentials"]
-        return Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+        response = self.client("sts", url).assume_role(RoleArn=self.role_arn, RoleSessionName=session_name, **kw)
+        session = response["Credentials"]
+        return Creds(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
 
     def credentials_ini(self, profile: str = "base") -> str:
         """A ~/.aws/credentials section holding this world's user keys."""

@@ -4,7 +4,7 @@ profiles, cache-entry surgery, and finding the tool's own processes.
     write_role_profiles(home, world, names=("dev",), **keys)  # [profile NAME] + [base] keys
     entry_files(home)                  # the cache's *.json entries (no temp files)
     only_entry(home)                   # the one entry file, parsed
-    set_remaining(path, seconds)       # make an entry expire `seconds` from now
+    set_remaining(path, seconds)       # make an entry (credentials or EKS token) expire `seconds` from now
     tool_processes(home)               # pids of credential-process processes using this HOME
     home_processes(home)               # pids of every live process using this HOME (helpers' children too)
     group_processes(leader)            # pids of live processes in the group or session `leader` leads
@@ -57,8 +57,11 @@ def set_remaining(path: Path, seconds: float) -> dict:
     entry = read_entry(path)
     entry["expires_at"] = time.time() + seconds
     entry["skew"] = 0
-    entry["credentials"]["Expiration"] = datetime.fromtimestamp(entry["expires_at"], timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.fromtimestamp(entry["expires_at"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if "token" in entry:  # an EKS token entry (kind "eks-token")
+        entry["token"]["expirationTimestamp"] = stamp
+    else:
+        entry["credentials"]["Expiration"] = stamp
     write_entry(path, entry)
     return entry
 

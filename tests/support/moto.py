@@ -36,9 +36,9 @@ def moto_server_command(port: int, host: str = "127.0.0.1") -> list[str]:
     found = shutil.which("moto_server")
     if found:
         candidates.append(Path(found))
-    for c in candidates:
-        if c.is_file() and os.access(c, os.X_OK):
-            return [str(c), "-H", host, "-p", str(port)]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate), "-H", host, "-p", str(port)]
     return [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)]
 
 

@@ -183,11 +183,11 @@ class StsProxy:
     def calls(self, action: Optional[str] = None) -> list[dict]:
         """Request parameters (flattened form/query fields) of each call, oldest first."""
         with self._lock:
-            return [c.params for c in self._calls if action is None or c.action == action]
+            return [call.params for call in self._calls if action is None or call.action == action]
 
     def requests(self, action: Optional[str] = None) -> list[Call]:
         with self._lock:
-            return [c for c in self._calls if action is None or c.action == action]
+            return [call for call in self._calls if action is None or call.action == action]
 
     def signers(self, action: Optional[str] = None) -> list[Optional[str]]:
         """The access key ID in the SigV4 `Authorization: ... Credential=KEY/...`

@@ -216,7 +216,7 @@ class SsoStandIn:
                 "expiresIn": 600, "interval": 1}
 
     def _CreateToken(self, body, query, headers):
-        client = self._client(body)
+        self._client(body)  # an unknown client, a wrong or expired secret: refused
         grant = body.get("grantType")
         self.grants.append(grant)
         client_id = body["clientId"]

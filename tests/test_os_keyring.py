@@ -9,10 +9,12 @@ import keyring
 import keyring.errors
 import pytest
 
-from credential_process import inifile, keystore, options, stored_keys
+from credential_process import inifile, options
 from credential_process.cache import entry as entry_format
 from credential_process.cache.keyring_store import KeyringStore
 from credential_process.errors import ConfigError, NeedsPersonError, redact
+from credential_process.os_keyring import backend as keyring_backend
+from credential_process.os_keyring import iam_keys
 from support.keyring_backends import MemoryKeyring
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -26,7 +28,7 @@ def memory_keyring(monkeypatch, tmp_path):
     keyring.set_keyring(backend)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("CREDENTIAL_PROCESS_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv(keystore.INSECURE_VARIABLE, raising=False)
+    monkeypatch.delenv(keyring_backend.INSECURE_VARIABLE, raising=False)
     yield backend
     keyring.set_keyring(previous)
 
@@ -34,7 +36,7 @@ def memory_keyring(monkeypatch, tmp_path):
 # -- shapes ----------------------------------------------------------------------
 @pytest.mark.parametrize("value", [KEY_ID, "AKIA" + "A" * 12, "AKIA" + "Z9_" * 41 + "X"])
 def test_long_term_key_ids_are_accepted(value):
-    assert stored_keys.check_access_key_id(value) == value
+    assert iam_keys.check_access_key_id(value) == value
 
 
 @pytest.mark.parametrize("value, says", [
@@ -43,13 +45,13 @@ def test_long_term_key_ids_are_accepted(value):
 ])
 def test_other_key_ids_are_refused(value, says):
     with pytest.raises(ConfigError, match=says):
-        stored_keys.check_access_key_id(value)
+        iam_keys.check_access_key_id(value)
 
 
 @pytest.mark.parametrize("value", [SECRET[:-1], SECRET + "A", SECRET[:-1] + "!", ""])
 def test_bad_secrets_are_refused_without_showing_them(value):
     with pytest.raises(ConfigError) as raised:
-        stored_keys.check_secret_access_key(value)
+        iam_keys.check_secret_access_key(value)
     assert not value or value[:10] not in str(raised.value)
 
 
@@ -60,24 +62,24 @@ def test_redact_spares_variable_names_but_not_secrets():
 
 # -- stored keys -------------------------------------------------------------------
 def test_store_load_list_remove(memory_keyring, tmp_path):
-    stored_keys.store("work", KEY_ID, SECRET)
+    iam_keys.store("work", KEY_ID, SECRET)
     assert json.loads(memory_keyring.items[("credential-process", "work")])["SecretAccessKey"] == SECRET
-    assert stored_keys.base_credentials("work")["SecretAccessKey"] == SECRET
+    assert iam_keys.base_credentials("work")["SecretAccessKey"] == SECRET
     index = tmp_path / ".aws" / "credential-process" / "keys-index.json"
     assert SECRET not in index.read_text() and KEY_ID not in index.read_text()
     assert stat.S_IMODE(index.stat().st_mode) == 0o600
-    assert [row[:2] for row in stored_keys.listing()] == [("work", "AKIA...MPLE")]
+    assert [row[:2] for row in iam_keys.listing()] == [("work", "AKIA...MPLE")]
     # The keyring is the truth: an item gone from it leaves the listing.
     del memory_keyring.items[("credential-process", "work")]
-    assert stored_keys.listing() == [] and stored_keys.index().read() == {}
+    assert iam_keys.listing() == [] and iam_keys.index().read() == {}
     with pytest.raises(ConfigError, match="keys add work"):
-        stored_keys.base_credentials("work")
+        iam_keys.base_credentials("work")
 
 
 def test_an_item_that_is_not_ours_is_a_clear_error(memory_keyring):
     memory_keyring.set_password("credential-process", "odd", "not json")
     with pytest.raises(ConfigError, match="not a key pair"):
-        stored_keys.load("odd")
+        iam_keys.load("odd")
 
 
 # -- backend checks and error translation -----------------------------------------------
@@ -91,14 +93,14 @@ def backend_named(module, name):
     ("keyrings.alt.file", "PlaintextKeyring", "plain text"),
 ])
 def test_insecure_backends_are_refused(module, name, says, monkeypatch):
-    monkeypatch.delenv(keystore.INSECURE_VARIABLE, raising=False)
+    monkeypatch.delenv(keyring_backend.INSECURE_VARIABLE, raising=False)
     found = backend_named(module, name)
-    assert says in keystore.refusal_reason(found)
+    assert says in keyring_backend.refusal_reason(found)
     monkeypatch.setattr(keyring, "get_keyring", lambda: found)
     with pytest.raises(ConfigError, match=says):
-        keystore.backend()
-    monkeypatch.setenv(keystore.INSECURE_VARIABLE, "1")
-    assert keystore.backend() is found
+        keyring_backend.backend()
+    monkeypatch.setenv(keyring_backend.INSECURE_VARIABLE, "1")
+    assert keyring_backend.backend() is found
 
 
 def test_a_chainer_is_judged_by_the_backend_it_writes_to():
@@ -106,30 +108,30 @@ def test_a_chainer_is_judged_by_the_backend_it_writes_to():
     plaintext = backend_named("keyrings.alt.file", "PlaintextKeyring")
     chainer = types.new_class("ChainerBackend")()
     chainer.backends = [secure, plaintext]
-    assert keystore.refusal_reason(chainer) is None
+    assert keyring_backend.refusal_reason(chainer) is None
     chainer.backends = [plaintext, secure]
-    assert "plain text" in keystore.refusal_reason(chainer)
+    assert "plain text" in keyring_backend.refusal_reason(chainer)
 
 
 def test_locked_is_needs_person_and_denied_is_config():
     with pytest.raises(NeedsPersonError, match="locked"):
-        with keystore.translated_errors("reading"):
+        with keyring_backend.translated_errors("reading"):
             raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
     denied = type("DBusErrorResponse", (Exception,), {"__module__": "jeepney.wrappers"})
     with pytest.raises(ConfigError, match="denied"):
-        with keystore.translated_errors("reading"):
+        with keyring_backend.translated_errors("reading"):
             raise denied("[org.freedesktop.DBus.Error.AccessDenied] not allowed")
     with pytest.raises(ConfigError, match="not reachable over D-Bus"):
-        with keystore.translated_errors("reading"):
+        with keyring_backend.translated_errors("reading"):
             raise denied("[org.freedesktop.DBus.Error.ServiceUnknown] no such name")
     with pytest.raises(ConfigError, match="reading failed"):
-        with keystore.translated_errors("reading"):
+        with keyring_backend.translated_errors("reading"):
             raise keyring.errors.PasswordSetError("nope")
 
 
 # -- the keyring cache store --------------------------------------------------------------
 def sample_entry(profile="dev", source=("keyring", "work")):
-    return {"format": entry_format.FORMAT, "profile": profile, "method": "assume-role", "role_arn": "arn",
+    return {"format": entry_format.FORMAT, "profile": profile, "flow": "assume-role", "role_arn": "arn",
             "source": list(source), "created_at": 1.0, "expires_at": 4e9, "duration": 3600, "skew": 0,
             "credentials": {"AccessKeyId": "ASIAX", "SecretAccessKey": SECRET, "SessionToken": "T" * 300,
                             "Expiration": "2096-10-02T07:06:40Z"}}
@@ -152,7 +154,7 @@ def test_keyring_store_round_trip_with_a_secret_free_index(memory_keyring, tmp_p
 
 
 def test_keyring_store_treats_a_bad_item_as_a_miss(memory_keyring):
-    memory_keyring.set_password(keystore.CACHE_SERVICE, "k", "{broken")
+    memory_keyring.set_password(keyring_backend.CACHE_SERVICE, "k", "{broken")
     assert KeyringStore().load("k") is None
 
 
@@ -190,16 +192,16 @@ def test_remove_keys_touches_nothing_else(tmp_path):
     assert inifile.remove_keys(str(path), "b", ["aws_access_key_id"]) is None  # nothing left to do
 
 
-def test_set_keys_in_place_appended_and_in_a_new_section(tmp_path):
+def test_update_section_in_place_appended_and_in_a_new_section(tmp_path):
     path = tmp_path / "config"
     path.write_bytes(b"[profile dev]\r\nregion = a\r\n# end of dev\r\n\r\n[default]\r\nregion = b")
-    inifile.set_keys(str(path), "profile  dev", {"region": "c", "output": "json"})
-    inifile.set_keys(str(path), "default", {"x": "1"})
-    inifile.set_keys(str(path), "profile new", {"y": "2"})
+    inifile.update_section(str(path), "profile  dev", {"region": "c", "output": "json"})
+    inifile.update_section(str(path), "default", {"x": "1"})
+    inifile.update_section(str(path), "profile new", {"y": "2"})
     assert path.read_bytes() == (b"[profile dev]\r\nregion = c\r\noutput = json\r\n# end of dev\r\n\r\n"
                                  b"[default]\r\nregion = b\r\nx = 1\r\n\r\n[profile new]\r\ny = 2\r\n")
     fresh = tmp_path / "sub" / "new"
-    assert inifile.set_keys(str(fresh), "default", {"k": "v"}) is None
+    assert inifile.update_section(str(fresh), "default", {"k": "v"}) is None
     assert fresh.read_text() == "[default]\nk = v\n"
 
 
@@ -218,5 +220,10 @@ def test_replace_key_and_update_sections_edit_several_sections_with_one_backup(t
     assert path.read_bytes() == (b"[profile a]\r\ncredential_process_source_keyring = k\r\nx = 1\r\n"
                                  b"[profile  c]\r\ncredential_process_source_keyring = k\r\n")
     assert len(list(tmp_path.glob("*.bak"))) == 2
-# inifile's general properties are tested in test_configure.py.
+# inifile's general properties are tested in test_commands_configure.py.
 
+
+def test_redact_hides_secret_shaped_text():
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert secret not in redact(f"bad key {secret} here")
+    assert "AKIAIOSFODNN7EXAMPLE" in redact("key AKIAIOSFODNN7EXAMPLE")

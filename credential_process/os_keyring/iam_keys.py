@@ -8,13 +8,13 @@ two disagree.
 """
 
 import json
-import os
 import re
 import time
 
-from credential_process import keystore
+from credential_process import call_inputs
 from credential_process.errors import ConfigError
-from credential_process.index_file import IndexFile
+from credential_process.os_keyring import backend as keyring_backend
+from credential_process.os_keyring.name_index import NameIndex
 from credential_process.output import utc_timestamp
 
 # AWS: an access key ID is 16-128 word characters; long-term ones start AKIA,
@@ -24,13 +24,9 @@ _SECRET_ACCESS_KEY = re.compile(r"^[A-Za-z0-9+/]{40}$")
 _NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 
-def state_folder():
-    return os.path.expanduser("~/.aws/credential-process")
-
-
 def index():
     """Names, masked key IDs and dates of what we stored: never a secret."""
-    return IndexFile(os.path.join(state_folder(), "keys-index.json"))
+    return NameIndex(call_inputs.keys_index_path())
 
 
 # -- validation ------------------------------------------------------------------
@@ -75,14 +71,14 @@ def store(name, access_key_id, secret_access_key):
         "SecretAccessKey": check_secret_access_key(secret_access_key),
         "added": utc_timestamp(time.time()),
     }
-    keystore.put(keystore.KEYS_SERVICE, check_name(name), json.dumps(record))
+    keyring_backend.put(keyring_backend.KEYS_SERVICE, check_name(name), json.dumps(record))
     index().update(name, {"AccessKeyId": mask(record["AccessKeyId"]), "added": record["added"]})
     return {"AccessKeyId": record["AccessKeyId"], "added": record["added"]}
 
 
 def load(name):
     """The stored record of ``name`` (with its secret), or None."""
-    text = keystore.get(keystore.KEYS_SERVICE, check_name(name))
+    text = keyring_backend.get(keyring_backend.KEYS_SERVICE, check_name(name))
     if text is None:
         return None
     try:
@@ -91,13 +87,13 @@ def load(name):
             return record
     except (ValueError, AttributeError):
         pass
-    raise ConfigError(f"the keyring item {name!r} of service {keystore.KEYS_SERVICE!r} "
+    raise ConfigError(f"the keyring item {name!r} of service {keyring_backend.KEYS_SERVICE!r} "
                       "is not a key pair stored by credential-process")
 
 
 def remove(name):
     """Delete ``name`` from the keyring and the index; True when the keyring had it."""
-    found = keystore.delete(keystore.KEYS_SERVICE, check_name(name))
+    found = keyring_backend.delete(keyring_backend.KEYS_SERVICE, check_name(name))
     index().update(name, None)
     return found
 
@@ -106,10 +102,10 @@ def base_credentials(name):
     """The base credentials of a profile with ``credential_process_source_keyring = name``."""
     record = load(name)
     if record is None:
-        raise ConfigError(f"no keys named {name!r} in the keyring ({keystore.backend_name()}): "
+        raise ConfigError(f"no keys named {name!r} in the keyring ({keyring_backend.backend_name()}): "
                           f"store them with 'credential-process keys add {name}'")
     return {"AccessKeyId": record["AccessKeyId"], "SecretAccessKey": record["SecretAccessKey"],
-            "SessionToken": None, "method": None}
+            "SessionToken": None, "flow": None}
 
 
 def names_holding(access_key_id):
@@ -131,7 +127,7 @@ def listing():
 
     Names the keyring no longer has are dropped from the index.
     """
-    keystore.backend()  # a refused or missing keyring says so even when nothing is indexed
+    keyring_backend.backend()  # a refused or missing keyring says so even when nothing is indexed
     rows = []
     for name in sorted(index().read()):
         record = load(name)

@@ -8,12 +8,13 @@ callers drop rows whose item is gone.
 import json
 import os
 
-from credential_process.cache.files import UnsafeFolder, ensure_private_folder, warn, write_private_file
+from credential_process.private_files import UnsafeFolder, ensure_private_folder, write_private_file
+from credential_process.stderr import warn
 
 _LOCK_TIMEOUT = 30
 
 
-class IndexFile:
+class NameIndex:
     def __init__(self, path):
         self.path = path
 

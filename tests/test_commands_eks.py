@@ -288,13 +288,14 @@ def test_kubectl_uses_the_token_and_its_cache(dev, cluster, sts_proxy, run_tool,
             assert run.returncode == 0, (run.stderr, api.refusals)
             return json.loads(run.stdout)
 
+        # What kubectl sent, not how often: kubectl v1.32 makes two requests for one command.
         assert kubectl_version()["gitVersion"] == "v1.30.0-test"
-        assert api.refusals == [] and len(api.tokens) == 1
+        assert api.refusals == [] and api.tokens and len(set(api.tokens)) == 1
         assert sts_proxy.count("AssumeRole") == 1
         # A second kubectl process: the cached token, no new signing, no STS call.
+        first_run = len(api.tokens)
         assert kubectl_version()["gitVersion"] == "v1.30.0-test"
-        assert api.refusals == [] and len(api.tokens) == 2
-        assert api.tokens[1] == api.tokens[0]
+        assert api.refusals == [] and len(api.tokens) > first_run and len(set(api.tokens)) == 1
         assert sts_proxy.count("AssumeRole") == 1
 
 
@@ -304,7 +305,7 @@ def test_token_entries_have_their_own_shape_and_margin():
     from credential_process.cache import entry as entry_format
 
     loaded = options.Options("dev", "/dev/null", {}, dict(
-        {spec.name: spec.default for spec in options.SPECS}, role_arn=ROLE_FOR_UNITS, method="assume-role"))
+        {spec.attribute: spec.default for spec in options.SPECS}, role_arn=ROLE_FOR_UNITS, flow="assume-role"))
     now = time.time()
     token = entry_format.make_token_entry(loaded, "demo", {"token": "k8s-aws-v1.x", "expirationTimestamp": "t"},
                                           now + 840, 840)

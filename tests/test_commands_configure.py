@@ -183,7 +183,7 @@ def test_crlf_and_continuations_are_kept(tmp_path):
     path = tmp_path / "config"
     original = b"[profile a]\r\ns3 =\r\n  x = 1\r\nregion = us-east-1\r\n[profile b]\r\nk = v\r\n"
     path.write_bytes(original)
-    inifile.set_keys(str(path), "profile a", {"s3": "none", "new": "1"})
+    inifile.update_section(str(path), "profile a", {"s3": "none", "new": "1"})
     assert path.read_bytes() == (b"[profile a]\r\ns3 = none\r\nregion = us-east-1\r\nnew = 1\r\n"
                                  b"[profile b]\r\nk = v\r\n")
 
@@ -194,7 +194,7 @@ def test_symlinked_file_stays_a_symlink(tmp_path):
     target.write_text("[default]\nregion = us-east-1\n")
     link = tmp_path / "config"
     link.symlink_to(target)
-    inifile.set_keys(str(link), "default", {"output": "json"})
+    inifile.update_section(str(link), "default", {"output": "json"})
     assert link.is_symlink() and target.read_text() == "[default]\nregion = us-east-1\noutput = json\n"
 
 
@@ -202,7 +202,7 @@ def test_values_must_be_one_line(tmp_path):
     from credential_process.errors import ConfigError
 
     with pytest.raises(ConfigError):
-        inifile.set_keys(str(tmp_path / "config"), "default", {"region": "a\n[evil]"})
+        inifile.update_section(str(tmp_path / "config"), "default", {"region": "a\n[evil]"})
     assert not (tmp_path / "config").exists()
 
 
@@ -214,7 +214,7 @@ _comments = st.lists(st.sampled_from(["# a comment", "; another", "", "  "]), ma
 
 @settings(max_examples=150, deadline=None)
 @given(_sections, _comments, _names, st.dictionaries(_names, _values, min_size=1, max_size=4))
-def test_set_keys_changes_only_its_section(tmp_path_factory, sections, comments, target, mapping):
+def test_update_section_changes_only_its_section(tmp_path_factory, sections, comments, target, mapping):
     lines = list(comments)
     for name, keys in sections.items():
         lines.append(f"[{name}]")
@@ -223,7 +223,7 @@ def test_set_keys_changes_only_its_section(tmp_path_factory, sections, comments,
     original = "\n".join(lines) + "\n"
     path = tmp_path_factory.mktemp("ini") / "config"
     path.write_text(original)
-    inifile.set_keys(str(path), target, mapping)
+    inifile.update_section(str(path), target, mapping)
     before, after = configparser.RawConfigParser(), configparser.RawConfigParser()
     before.read_string(original)
     after.read_string(path.read_text())
@@ -247,7 +247,7 @@ def test_section_names_compare_with_single_spaces_and_headers_may_have_comments(
     path.write_text(text)
     inifile.remove_keys(str(path), "b", ["aws_access_key_id", "aws_secret_access_key"])
     assert path.read_text() == "# comment\n[a]\nx = 1\n[b]   ; note\n; between\nregion=r\n[profile  c]\nk = v\n"
-    inifile.set_keys(str(path), "profile c", {"k": "w"})
+    inifile.update_section(str(path), "profile c", {"k": "w"})
     assert path.read_text().endswith("[profile  c]\nk = w\n")
 
 
@@ -266,5 +266,47 @@ def test_unusual_characters_in_comments_are_kept(tmp_path):
     path = tmp_path / "config"
     original = "# caf\u00e9 \u2028 \x0c form feed\n[default]\nregion = r\n".encode()
     path.write_bytes(original)
-    inifile.set_keys(str(path), "default", {"output": "json"})
+    inifile.update_section(str(path), "default", {"output": "json"})
     assert path.read_bytes() == original + b"output = json\n"
+
+
+def test_region_and_unset(home, run_tool):
+    home.write_config(CONFIG.replace("credential_process_duration_seconds = 3600\n",
+                                     f"credential_process_duration_seconds = 3600\ncredential_process_role_arn = {ROLE}\n"))
+    result = configure(run_tool, home, ["--profile", "dev", "--region", "eu-central-1",
+                                        "--unset", "duration-seconds"])
+    assert result.returncode == 0, result.stderr
+    parser = configparser.RawConfigParser()
+    parser.read_string(home.config.read_text())
+    assert parser.get("profile dev", "region") == "eu-central-1"
+    assert not parser.has_option("profile dev", "credential_process_duration_seconds")
+    assert parser.get("profile other", "sso_account_id") == "111111111111"  # the rest kept
+    result = configure(run_tool, home, ["--profile", "dev", "--unset", "region", "--source-profile", "other"])
+    assert result.returncode == 0, result.stderr
+    parser = configparser.RawConfigParser()
+    parser.read_string(home.config.read_text())
+    assert not parser.has_option("profile dev", "region")
+    assert parser.get("profile dev", "credential_process_source_profile") == "other"
+
+
+def test_unset_and_region_refusals(home, run_tool):
+    home.write_config(CONFIG)
+    before = home.config.read_bytes()
+    result = configure(run_tool, home, ["--profile", "dev", "--unset", "colour"])
+    assert result.returncode == 2 and result.stderr == (
+        "credential-process: --unset colour: not a key configure writes (a credential_process_* key "
+        "without its prefix, such as duration-seconds, or region)\n")
+    result = configure(run_tool, home, ["--profile", "dev", "--region", "Europe"])
+    assert result.returncode == 2 and result.stderr == "credential-process: --region is not a region name: 'Europe'\n"
+    assert home.config.read_bytes() == before
+
+
+def test_a_source_profile_that_does_not_exist_is_a_warning(home, run_tool):
+    home.write_config(CONFIG)
+    home.write_credentials("[base]\naws_access_key_id = AKIAEXAMPLEEXAMPLE12\n")
+    result = configure(run_tool, home, ["--profile", "dev", "--role-arn", ROLE, "--source-profile", "bsae"])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("credential-process: warning: source profile 'bsae' is in neither ")
+    assert result.stderr.endswith("(a typo?): the profile fails until it exists\n")
+    result = configure(run_tool, home, ["--profile", "dev", "--source-profile", "base"])
+    assert result.returncode == 0 and result.stderr == ""

@@ -107,6 +107,26 @@ CASES = [
     ("two sources",
      BASE + served(extra="credential_process_credential_source = Environment\n"), "",
      "choose one"),
+    ("a copied section serving another profile",
+     BASE + served() + served("copypaste", command=f"{TOOL} --profile dev"), "",
+     "has credential_process_* keys of its own, but its credential_process line serves profile 'dev' "
+     "(--profile dev): everything using 'copypaste' gets 'dev''s credentials and these keys are never read"),
+    ("a line serving a profile this tool cannot serve",
+     BASE + "[profile alias]\ncredential_process = " + TOOL + " --profile base\n", "",
+     "its credential_process line serves profile 'base', which this tool cannot serve"),
+    ("a line for a profile without keys of this tool",
+     BASE + served(role=False, source="role_arn = " + ROLE + "\n"), "",
+     "its credential_process line runs this tool for 'dev', which sets no credential_process_* key"),
+    ("an SSO sign-in behind the source that has not been made",
+     "[profile sso]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n\n"
+     "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n"
+     + served(source="credential_process_source_profile = sso\n"),
+     "", "its source profile 'sso' signs in with IAM Identity Center, and that sign-in has not been made"),
+    ("an `aws login` session behind the source with no sign-in",
+     "[profile console]\nlogin_session = arn:aws:iam::111111111111:user/alice\nregion = us-east-1\n\n"
+     + served(source="credential_process_source_profile = console\n"),
+     "", "its source profile 'console' uses the `aws login` session 'arn:aws:iam::111111111111:user/alice', "
+         "which has no sign-in on this machine"),
 ]
 
 
@@ -205,3 +225,41 @@ def test_refused_keyring_backend(home, run_tool):
     # The same backend is no finding when no profile uses the keyring.
     home.write_config(BASE + served())
     assert doctor(run_tool, home, env=refused).returncode == 0
+
+
+def test_an_alias_is_fine(home, run_tool):
+    """A profile without keys of its own whose line names another profile is an alias."""
+    home.write_config(BASE + served() + f"[profile alias]\ncredential_process = {TOOL} --profile dev\n")
+    home.write_credentials(f"[base]\n{KEYS}")
+    result = doctor(run_tool, home)
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_missing_config_file(home, run_tool):
+    result = doctor(run_tool, home)
+    assert result.returncode == 2, result.stdout + result.stderr
+    [(where, problem, fix)] = findings(result.stdout)
+    assert where == "config" and problem.endswith("config does not exist: there is no profile to check")
+    assert "configure --profile NAME" in fix and "AWS_CONFIG_FILE" in fix
+
+
+def test_an_unreadable_config_file(home, run_tool):
+    home.write_config("[profile dev\nbroken")
+    result = doctor(run_tool, home)
+    assert result.returncode == 2, result.stdout + result.stderr
+    [(where, problem, fix)] = findings(result.stdout)
+    assert where == "config" and problem.startswith("cannot read ") and "readable INI file" in fix
+
+
+def test_a_signed_in_login_session_behind_the_source_is_fine(home, run_tool):
+    import hashlib
+
+    name = "arn:aws:iam::111111111111:user/alice"
+    home.write_config(f"[profile console]\nlogin_session = {name}\nregion = us-east-1\n\n"
+                      + served(source="credential_process_source_profile = console\n"))
+    home.write_credentials(f"[base]\n{KEYS}")
+    folder = home / ".aws" / "login" / "cache"
+    folder.mkdir(parents=True)
+    (folder / (hashlib.sha256(name.encode()).hexdigest() + ".json")).write_text("{}")
+    result = doctor(run_tool, home)
+    assert result.returncode == 0, result.stdout

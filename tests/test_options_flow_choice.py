@@ -39,7 +39,7 @@ def config(tmp_path, monkeypatch):
 ])
 def test_method_is_inferred_from_the_profiles_own_keys(config, keys, method):
     config(keys)
-    assert options.load("dev").method == method
+    assert options.load("dev").flow == method
 
 
 def test_environment_never_infers_web_identity(config, monkeypatch):
@@ -47,7 +47,7 @@ def test_environment_never_infers_web_identity(config, monkeypatch):
     monkeypatch.setenv("AWS_ROLE_ARN", ROLE)
     config({"source_profile": "b"})
     loaded = options.load("dev")
-    assert loaded.method == "get-session-token" and loaded.role_arn is None
+    assert loaded.flow == "get-session-token" and loaded.role_arn is None
     config({"method": "assume-role-with-web-identity"})
     loaded = options.load("dev")
     assert (loaded.web_identity_token_file, loaded.role_arn) == ("/var/run/token", ROLE)

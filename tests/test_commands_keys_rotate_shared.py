@@ -7,8 +7,8 @@ import stat
 from pathlib import Path
 
 from support.aws import Creds
-from test_keyring_e2e import SERVICE, add_keys, role_profile, unique_name
-from test_keyring_rotate import access_keys, file_keyring_env, stored_in, works  # noqa: F401 (fixture)
+from test_commands_keys import SERVICE, add_keys, role_profile, unique_name
+from test_commands_keys_rotate import access_keys, file_keyring_env, stored_in, works  # noqa: F401 (fixture)
 
 
 def test_rotate_updates_every_holder_of_the_key(keyring_home, secret_service, aws_world, moto, run_tool):

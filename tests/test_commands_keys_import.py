@@ -6,7 +6,7 @@ profile left without credentials."""
 import json
 
 from support.tools import role_config
-from test_keyring_e2e import SERVICE, unique_name
+from test_commands_keys import SERVICE, unique_name
 
 
 def test_remove_plaintext_switches_our_dependents_to_the_keyring(keyring_home, secret_service, aws_world,

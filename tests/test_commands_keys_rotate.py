@@ -10,7 +10,7 @@ import pytest
 
 from support.aws import Creds, client
 from support.keyring_backends import FILE_VARIABLE
-from test_keyring_e2e import SERVICE, add_keys, role_profile, unique_name
+from test_commands_keys import SERVICE, add_keys, role_profile, unique_name
 
 TESTS_DIR = str(Path(__file__).resolve().parent)
 
