@@ -18,7 +18,7 @@ METHOD = "botocore"
 
 
 def fetch(options, base):
-    from credential_process.resolver import inherited_chain
+    from credential_process.markers import inherited_chain
     from credential_process.sources import from_botocore
 
     resolved = from_botocore(options.profile, inherited_chain() + [options.profile], served=True)
