@@ -13,6 +13,8 @@ the profile is served as GetSessionToken over itself, with its
 ``mfa_serial`` when it has one, through the regular cache and MFA session.
 """
 
+import os
+
 from credential_process import aws_config, flow_table
 from credential_process import options as options_module
 from credential_process.errors import ConfigError
@@ -37,6 +39,8 @@ def load(name, flags=None, session=False):
         return options_module.load(name, given, profiles)
     stored = credentials_section(name)
     if name not in profiles and stored is None:
+        if name == "default" and not (os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")):
+            raise ConfigError(options_module.no_profile_named(profiles))
         raise ConfigError(f"profile {name!r} is in neither {path} nor {aws_config.credentials_path()}")
     if session and gives_long_term_keys(section, stored):
         mfa_serial = section.get("mfa_serial")

@@ -175,6 +175,11 @@ def _this_tool_without_keys(profile):
     words = _words(profile.section.get("credential_process", ""))
     if not words or os.path.basename(words[0]) != TOOL_NAME:
         return
+    served = next((word.split("=", 1)[1] for word in words[1:] if word.startswith("--profile=")), None)
+    if "--profile" in words[1:-1]:
+        served = words[words.index("--profile", 1) + 1]
+    if served != profile.name:
+        return  # an alias: it serves another profile
     if any(key.startswith(PREFIX) for key in profile.section) or any(
             word.startswith("--") and word != "--profile" and not word.startswith("--profile=")
             for word in words[1:]):
