@@ -93,7 +93,10 @@ def _new_token_entry(options, cluster, role_arn):
 
 
 def credentials_end(entry):
-    """When a credentials entry expires by the later of our clock and STS's, on our clock."""
+    """When a credentials entry expires by the later of our clock and STS's, on our
+    clock; never for long-term keys (served by botocore, without an Expiration)."""
+    if entry.get("expires_at") is None:
+        return float("inf")
     return entry["expires_at"] - max(entry.get("skew", 0), 0)
 
 

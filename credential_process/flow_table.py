@@ -75,6 +75,13 @@ FLOWS = (
          required=(("sso_session",), ("sso_account_id",), ("sso_role_name",)),
          default_duration=3600, max_duration=43200, needs_base=False, assumed_role=True,
          unattended_check="can_refresh_unattended"),
+    # Another tool's credential_process: its answer's Expiration decides the length.
+    Flow("process", "process",
+         markers=("command",),
+         keys=("command",),
+         required=(("command",),),
+         default_duration=3600, max_duration=43200, needs_base=False, assumed_role=False,
+         unattended_check="can_refresh_unattended"),
     Flow("assume-role", "assume_role",
          markers=("role_arn",),
          keys=("role_arn", "role_session_name", "external_id", "tags", "transitive_tag_keys", "source_identity",
@@ -89,6 +96,11 @@ FLOWS = (
 
 BY_NAME = {flow.name: flow for flow in FLOWS}
 NAMES = tuple(BY_NAME)
+# Not a value of credential_process_method: any_profile.py's flow for a profile
+# botocore resolves by itself (static keys, role_arn, sso_session, login_session...).
+BOTOCORE = Flow("botocore", "botocore_profile", default_duration=3600, max_duration=43200,
+                needs_base=False, assumed_role=False)
+BY_NAME[BOTOCORE.name] = BOTOCORE
 DEFAULT = "get-session-token"
 # Flows whose credentials are a role session.
 ASSUMED_ROLE_FLOWS = tuple(flow.name for flow in FLOWS if flow.assumed_role)

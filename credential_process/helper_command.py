@@ -26,6 +26,7 @@ from credential_process.errors import ConfigError, NeedsPersonError
 
 _WINDOWS = os.name == "nt"
 MAX_OUTPUT_BYTES = 1024 * 1024  # a SAMLResponse is tens of kB; nothing we read is larger
+STDERR_TAIL_BYTES = 4096  # of a helper's stderr, kept to quote its last line
 # Between SIGTERM and SIGKILL for what is left of a helper's process group.
 GRACE_SECONDS = 1.0
 # Environment variables that hold credentials the helper has no business seeing.
@@ -70,12 +71,51 @@ def run(command, what, timeout):
 
     ``timeout`` is the helper's own limit; inside a call's time budget
     (budget.py) it gets at most what is left of that."""
-    limit = budget.limit(timeout)
-    cut_by_budget = budget.limited(timeout)
+    outcome = _execute(command, what, timeout, capture_stderr=False)
+    if outcome.overflow:
+        raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
+    _refuse_timeout(outcome, what)
+    if outcome.returncode != 0:
+        raise NeedsPersonError(f"{what} failed (exit status {outcome.returncode})")
+    try:
+        return outcome.stdout.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} printed something that is not UTF-8 text") from None
+
+
+def run_capturing(command, what, timeout):
+    """Run ``command`` as ``run`` does, but judge nothing but its time: the
+    outcome (``returncode``, ``stdout`` bytes, ``overflow``, ``stderr_tail``:
+    the last non-empty line it wrote on stderr) is the caller's to judge.
+
+    Its stderr goes through a pipe, copied to the terminal as it comes when
+    there is one, so that its last line can be quoted in our one-line message
+    whether or not a person is watching (flows/process.py)."""
+    outcome = _execute(command, what, timeout, capture_stderr=True)
+    _refuse_timeout(outcome, what)
+    return outcome
+
+
+def _refuse_timeout(outcome, what):
+    if not outcome.finished and not outcome.overflow:
+        why = f", the rest of {budget.describe()}," if outcome.cut_by_budget else ""
+        raise NeedsPersonError(f"{what} did not finish within {outcome.limit:.0f} s{why} and was stopped")
+
+
+class _Outcome:
+    __slots__ = ("returncode", "stdout", "overflow", "finished", "limit", "cut_by_budget", "stderr_tail")
+
+
+def _execute(command, what, timeout, capture_stderr):
+    outcome = _Outcome()
+    outcome.limit = limit = budget.limit(timeout)
+    outcome.cut_by_budget = budget.limited(timeout)
     terminal = open_terminal()
     try:
         stdin = terminal[0] if terminal else subprocess.DEVNULL
         stderr = terminal[1] if terminal else sys.stderr
+        if capture_stderr:
+            stderr = subprocess.PIPE
         foreground = _foreground_terminal(terminal)
         try:
             process = subprocess.Popen(
@@ -87,31 +127,28 @@ def run(command, what, timeout):
         if foreground is not None:
             _hand_terminal(foreground, process.pid)
         reader = _Reader(process.stdout)
+        echo = _StderrTail(process.stderr, terminal[1] if terminal else None) if capture_stderr else None
         try:
-            finished = _wait(process, reader, limit)
+            outcome.finished = _wait(process, reader, limit)
         finally:
             _end_group(process)
             if foreground is not None:
                 _hand_terminal(foreground, os.getpgrp())
+        # Every writer is gone with the group, so the readers see the end of the
+        # pipes at once; one that escaped the group (a daemon that left with
+        # setsid) may keep them open: then we stop listening and leave the threads.
+        reader.join(GRACE_SECONDS)
+        if echo:
+            echo.join(GRACE_SECONDS)
     finally:
         if terminal:
             for handle in terminal:
                 handle.close()
-    # Every writer is gone with the group, so the reader sees the end of the
-    # pipe at once; one that escaped the group (a daemon that left with
-    # setsid) may keep it open: then we stop listening and leave the thread.
-    reader.join(GRACE_SECONDS)
-    if reader.overflow:
-        raise ConfigError(f"{what} printed more than {MAX_OUTPUT_BYTES} bytes")
-    if not finished:
-        why = f", the rest of {budget.describe()}," if cut_by_budget else ""
-        raise NeedsPersonError(f"{what} did not finish within {limit:.0f} s{why} and was stopped")
-    if process.returncode != 0:
-        raise NeedsPersonError(f"{what} failed (exit status {process.returncode})")
-    try:
-        return reader.output().decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise ConfigError(f"{what} printed something that is not UTF-8 text") from None
+    outcome.returncode = process.returncode
+    outcome.overflow = reader.overflow
+    outcome.stdout = reader.output()
+    outcome.stderr_tail = echo.last_line() if echo else ""
+    return outcome
 
 
 def _own_group(in_foreground):
@@ -256,3 +293,47 @@ class _Reader:
 
     def output(self):
         return b"".join(list(self._chunks))
+
+
+class _StderrTail:
+    """A helper's stderr, copied to the terminal (when there is one) as it
+    comes, of which only the last STDERR_TAIL_BYTES are kept: its last line
+    is what our one-line message quotes."""
+
+    def __init__(self, pipe, terminal_writer):
+        self._pipe = pipe
+        self._terminal = terminal_writer
+        self._tail = b""
+        self._thread = threading.Thread(target=self._read, name="helper-stderr", daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        descriptor = self._pipe.fileno()
+        try:
+            while True:
+                chunk = os.read(descriptor, 65536)
+                if not chunk:
+                    return
+                self._tail = (self._tail + chunk)[-STDERR_TAIL_BYTES:]
+                if self._terminal is not None:
+                    try:
+                        # As bytes: a character split between two reads reaches the terminal whole.
+                        self._terminal.flush()
+                        self._terminal.buffer.write(chunk)
+                        self._terminal.buffer.flush()
+                    except (OSError, ValueError):  # the terminal went away (or was closed)
+                        self._terminal = None
+        except OSError:
+            return
+        finally:
+            self._pipe.close()
+
+    def join(self, seconds):
+        self._thread.join(seconds)
+
+    def last_line(self):
+        """The last line with something on it, printable, at most 200 characters."""
+        lines = [line.strip() for line in self._tail.decode("utf-8", "replace").splitlines()]
+        last = next((line for line in reversed(lines) if line), "")
+        last = "".join(char if char.isprintable() else "?" for char in last)
+        return last if len(last) <= 200 else last[:197] + "..."

@@ -195,6 +195,12 @@ SPECS = (
          "the [sso-session NAME] section to sign in with (IAM Identity Center)"),
     Spec("sso_account_id", _account_id, None, "the AWS account of the IAM Identity Center role"),
     Spec("sso_role_name", _name(1, 64), None, "the IAM Identity Center role (permission set) name"),
+    # Another tool's credential_process (flows/process.py)
+    Spec("command", _text, None,
+         "a shell command that prints credential_process JSON (another tool's credential_process)"),
+    Spec("command_interactive", _boolean, True,
+         "whether credential_process_command may need a person (false: it may run in a "
+         "background refresh)", affects_answer=False),
     Spec("cache", _choice("file", "keyring", "none"), "file", "where sessions are cached",
          affects_answer=False),
     Spec("lock_timeout", _duration(1, 3600), 55, "seconds to wait for another process's refresh",
@@ -275,7 +281,8 @@ def load(name, flags=None, profiles=None):
     if not keyed_flags and not any(key.startswith(PREFIX) for key in section):
         raise ConfigError(
             f"profile {name!r} sets no {PREFIX}role_arn nor any other {PREFIX}* key: this tool "
-            f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX}"
+            f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX} "
+            "(export, exec, whoami, eks and login take such a profile as botocore resolves it)"
         )
     values = {}
     for spec in SPECS:

@@ -43,7 +43,8 @@ def environment_variables(credentials, region=None):
     ]
     if credentials.get("SessionToken"):
         pairs.append(("AWS_SESSION_TOKEN", credentials["SessionToken"]))
-    pairs.append(("AWS_CREDENTIAL_EXPIRATION", credentials["Expiration"]))
+    if credentials.get("Expiration"):  # long-term keys, and answers of another tool without one, have none
+        pairs.append(("AWS_CREDENTIAL_EXPIRATION", credentials["Expiration"]))
     if region:
         pairs += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)]
     return pairs
@@ -139,13 +140,18 @@ def render(format_name, credentials, region=None):
     return "".join(line + "\n" for line in _LINE_WRITERS[format_name](pairs))
 
 
+UNDATED_SECONDS = 900
+
+
 def container_json(credentials):
     """The container-credentials answer (``Token``, not ``SessionToken``)."""
     document = {
         "AccessKeyId": credentials["AccessKeyId"],
         "SecretAccessKey": credentials["SecretAccessKey"],
         "Token": credentials.get("SessionToken"),
-        "Expiration": credentials["Expiration"],
+        # SDKs' container providers require an Expiration: credentials without one
+        # (long-term keys, another tool's answer) are asked for again in 15 minutes.
+        "Expiration": credentials.get("Expiration") or utc_timestamp(time.time() + UNDATED_SECONDS),
     }
     if credentials.get("AccountId"):
         document["AccountId"] = credentials["AccountId"]

@@ -63,6 +63,8 @@ NOT_REPLAYED = ("mfa_code",)
 def _refresh_wanted(store, key, options, entry):
     if not options.background_refresh or in_background_refresh():
         return False
+    if not entry_format.is_cacheable(entry):
+        return False
     if not entry_format.refresh_due(entry, options):
         return False
     return store.claim_refresh(key, REFRESH_RETRY_SECONDS)
@@ -109,7 +111,9 @@ def refresh_if_free(store, key, options, fetch):
         if found is None or not entry_format.refresh_due(found, options):
             return
         if flows.can_refresh_unattended(options):
-            store.save(key, fetch())
+            fresh = fetch()
+            if entry_format.is_cacheable(fresh):
+                store.save(key, fresh)
 
 
 def _fetch(options, chain):

@@ -32,13 +32,19 @@ def check_source_chain(profiles, options):
     current, section = options.profile, options.section
     following = options.source_profile
     while following:
-        if following == current and "aws_access_key_id" in section:
-            return  # botocore's "source_profile = itself": the profile's own static keys
+        if following == current and ("aws_access_key_id" in section or not _has_own_keys(section)):
+            # botocore's "source_profile = itself": the profile's own static keys (also
+            # any_profile.py's GetSessionToken over a botocore profile's keys).
+            return
         if following in walked:
             raise ConfigError(f"profile chain loops: {' -> '.join(walked + [following])}")
         walked.append(following)
         current, section = following, profiles.get(following, {})
         following = section.get(options_module.PREFIX + "source_profile") or section.get("source_profile")
+
+
+def _has_own_keys(section):
+    return any(key.startswith(options_module.PREFIX) for key in section)
 
 
 def base_credentials(options, chain, resolve_profile):
@@ -65,14 +71,18 @@ def base_credentials(options, chain, resolve_profile):
     if source_options is not None:
         entry = resolve_profile(source_options, list(chain) + [options.profile])
         return dict(entry["credentials"], flow=entry_format.flow_of(entry))
-    return _from_botocore(options.source_profile, list(chain) + [options.profile])
+    return from_botocore(options.source_profile, list(chain) + [options.profile])
 
 
 def _served_by_this_tool(profiles, name):
-    """The source's options when its credential_process is plainly this tool for itself."""
+    """The source's options when its credential_process is plainly this tool for
+    itself, or when it has no credential_process but keys of this tool (a
+    ``credential_process_command`` profile used only as a source)."""
     section = profiles.get(name)
     command = (section or {}).get("credential_process")
     if not command:
+        if any(key.startswith(options_module.PREFIX) for key in section or {}):
+            return options_module.load(name, profiles=profiles)
         return None
     try:
         words = shlex.split(command)
@@ -83,30 +93,55 @@ def _served_by_this_tool(profiles, name):
     return options_module.load(name, profiles=profiles)
 
 
-def _from_botocore(source_profile, chain):
+def from_botocore(profile, chain, served=False):
+    """Base credentials of ``profile`` as botocore resolves it, plus
+    ``expires_at`` (epoch seconds, None for long-term keys), ``provider``
+    (botocore's name for the provider that answered) and ``AccountId`` when
+    botocore knows it.  ``served``: the profile is the one a command serves,
+    not a source profile (the messages say which)."""
     from credential_process.sts import botocore_session
 
+    what = f"profile {profile!r}" if served else f"source profile {profile!r}"
     previous = os.environ.get(CHAIN_VARIABLE)
     os.environ[CHAIN_VARIABLE] = json.dumps(chain)
     try:
         session = botocore_session()
-        if source_profile not in session.full_config.get("profiles", {}):
-            raise ConfigError(f"source profile {source_profile!r} is not in the AWS config or credentials file")
-        session.set_config_variable("profile", source_profile)
+        if profile not in session.full_config.get("profiles", {}):
+            raise ConfigError(f"{what} is not in the AWS config or credentials file")
+        session.set_config_variable("profile", profile)
         credentials = session.get_credentials()
         frozen = credentials.get_frozen_credentials() if credentials else None
     except botocore.exceptions.BotoCoreError as error:
-        raise _translate(error, source_profile, chain) from None
+        raise _translate(error, profile, chain, what) from None
     except botocore.exceptions.ClientError as error:
-        raise AwsError(f"source profile {source_profile!r}: {redact(error)}") from None
+        raise AwsError(f"{what}: {redact(error)}") from None
     finally:
         if previous is None:
             os.environ.pop(CHAIN_VARIABLE, None)
         else:
             os.environ[CHAIN_VARIABLE] = previous
     if frozen is None or not frozen.access_key:
-        raise ConfigError(f"source profile {source_profile!r} has no credentials")
-    return _as_base(frozen)
+        raise ConfigError(f"{what} has no credentials{_login_hint(session, profile)}")
+    base = _as_base(frozen)
+    # botocore keeps a refreshable credential's end in a private attribute (the
+    # AWS CLI's own `configure export-credentials` reads it the same way).
+    expiry = getattr(credentials, "_expiry_time", None)
+    base["expires_at"] = expiry.timestamp() if expiry is not None else None
+    base["provider"] = getattr(credentials, "method", None)
+    account = getattr(credentials, "account_id", None)
+    if isinstance(account, str) and account.isdigit():
+        base["AccountId"] = account
+    return base
+
+
+def _login_hint(session, profile):
+    """Why a login_session profile has no credentials: a botocore without its provider."""
+    section = session.full_config.get("profiles", {}).get(profile, {})
+    if section.get("login_session") and not hasattr(botocore.credentials, "LoginProvider"):
+        return (f": it is an 'aws login' session (login_session), which botocore "
+                f"{botocore.__version__} cannot read (botocore 1.41.0 and later can): "
+                "pip install -U 'credential-process[login]'")
+    return ""
 
 
 def _from_credential_source(name):
@@ -136,20 +171,35 @@ def _as_base(frozen):
     }
 
 
-def _translate(error, source_profile, chain):
+def _translate(error, source_profile, chain, what):
     message = redact(one_line(error))
     sso_errors = (botocore.exceptions.UnauthorizedSSOTokenError, botocore.exceptions.SSOTokenLoadError)
     if isinstance(error, sso_errors):
         return NeedsPersonError(
-            f"the SSO login of source profile {source_profile!r} has expired: "
-            f"run 'aws sso login --profile {source_profile}'"
+            f"the SSO login of {what} has expired: run 'aws sso login --profile {source_profile}'"
+        )
+    login_error = getattr(botocore.exceptions, "LoginError", ())
+    if login_error and isinstance(error, login_error):
+        # An expired or revoked `aws login` session (LoginRefreshRequired), or none at all.
+        return NeedsPersonError(
+            f"the 'aws login' session of {what} has expired or cannot be read ({message}): "
+            f"run 'aws login --profile {source_profile}'"
+        )
+    missing = getattr(botocore.exceptions, "MissingDependencyException", ())
+    if missing and isinstance(error, missing) and "crt" in str(error):
+        return ConfigError(
+            f"{what} is an 'aws login' session, which botocore reads only with its crt extra: "
+            "pip install 'credential-process[login]' (botocore[crt]) where credential-process is installed"
         )
     if isinstance(error, botocore.exceptions.CredentialRetrievalError):
         loops = _LOOP_REPORT.findall(str(error))
         if loops:  # a child of this tool found the loop (its exit 2); botocore kept only its words
             return ConfigError(_loop_through(loops[-1], chain, source_profile))
-        return AwsError(f"source profile {source_profile!r}: {message}")
-    return ConfigError(f"source profile {source_profile!r}: {message}")
+        return AwsError(f"{what}: {message}")
+    if isinstance(error, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
+                          botocore.exceptions.ReadTimeoutError)):
+        return AwsError(f"{what}: {message}")  # unreachable: exit 1, as for STS
+    return ConfigError(f"{what}: {message}")
 
 
 def _loop_through(report, chain, source_profile):

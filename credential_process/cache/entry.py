@@ -107,6 +107,12 @@ def margin_of(entry, options):
     return refresh_margin(options, entry["duration"])
 
 
+def is_cacheable(entry):
+    """False for credentials that came without an Expiration (flows/process.py):
+    served once, never stored, never refreshed in the background."""
+    return not entry.get("not_cached")
+
+
 def is_fresh(entry, options, now=None):
     return remaining(entry, now) > margin_of(entry, options)
 

@@ -29,5 +29,6 @@ def cached(store, key, options, fetch):
             trace.note(f"{options.profile}: another process had refreshed the entry meanwhile")
             return found
         fresh = fetch()
-        store.save(key, fresh)
+        if entry_format.is_cacheable(fresh):  # an answer without Expiration is served, never stored
+            store.save(key, fresh)
         return fresh

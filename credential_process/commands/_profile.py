@@ -56,6 +56,21 @@ def resolve(args):
     return options, get_entry(options)
 
 
+def resolve_any(args, session=False):
+    """(options, cache entry) for any profile the SDKs can resolve (any_profile.py):
+    for the commands a person runs, never for the default command."""
+    from credential_process import any_profile
+
+    options = any_profile.options_for(args, session)
+    return options, get_entry(options)
+
+
+def add_session_flag(parser):
+    parser.add_argument("--no-session", action="store_true",
+                        help="hand out a profile's long-term keys as they are, instead of a "
+                             "session token (GetSessionToken) over them")
+
+
 def region(options):
     """The region the credentials were made for, as the command gives it to its child:
     the one STS was called in (AWS_REGION, AWS_DEFAULT_REGION, the profile's), or

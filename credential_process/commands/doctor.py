@@ -169,6 +169,31 @@ def _served_profile(profile, line):
         )
 
 
+def _this_tool_without_keys(profile):
+    """The SDKs run this tool for a profile it refuses: one without our keys
+    (botocore's own role_arn/sso_session/login_session... or nothing at all)."""
+    words = _words(profile.section.get("credential_process", ""))
+    if not words or os.path.basename(words[0]) != TOOL_NAME:
+        return
+    served = next((word.split("=", 1)[1] for word in words[1:] if word.startswith("--profile=")), None)
+    if "--profile" in words[1:-1]:
+        served = words[words.index("--profile", 1) + 1]
+    if served != profile.name:
+        return  # an alias: it serves another profile
+    if any(key.startswith(PREFIX) for key in profile.section) or any(
+            word.startswith("--") and word != "--profile" and not word.startswith("--profile=")
+            for word in words[1:]):
+        return
+    yield Finding(
+        _where(profile),
+        f"credential_process runs {TOOL_NAME}, but the profile sets no {PREFIX}* key: every SDK call "
+        "fails (exit 2); the tool does not serve botocore's own keys to an SDK, which would loop",
+        f"prefix the profile's keys with {PREFIX} ({TOOL_NAME} configure --profile {profile.name}), or "
+        f"remove the credential_process line: botocore then resolves the profile itself, and "
+        f"{TOOL_NAME} export/exec/whoami take it as it is",
+    )
+
+
 def _key_values(profile):
     """Every credential_process_* value its parser refuses, then what only the whole profile shows."""
     bad = False
@@ -308,6 +333,7 @@ def _sso_session(profile):
 
 PROFILE_CHECKS = (
     _role_arn_beside_process,
+    _this_tool_without_keys,
     _static_keys_beside_process,
     _process_line,
     _key_values,

@@ -54,12 +54,11 @@ def run_plain(argv, parse):
 
 
 def run(args, call=None):
-    from credential_process import aws_config, eks
-    from credential_process import options as options_module
+    from credential_process import any_profile, aws_config, eks
 
     cluster = eks.check_cluster_name(args.cluster_name)
-    profile = aws_config.resolve_profile_name(args.profile)
-    options = options_module.load(profile)
+    # Any profile the SDKs can resolve; long-term keys sign as they are (as aws eks get-token does).
+    options = any_profile.load(aws_config.resolve_profile_name(args.profile))
     if args.action == "token":
         return print_token(options, cluster, args.role_arn, call)
     return write_kubeconfig(options, cluster, args)

@@ -50,6 +50,7 @@ def add_arguments(parser):
                              "instead of fixed variables")
     parser.add_argument("--allow-nested", action="store_true",
                         help="run even inside an exec of another profile")
+    _profile.add_session_flag(parser)
     _profile.add_region(parser)
     _profile.add_arguments(parser)
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="[PROFILE] [-- COMMAND [ARGS ...]]")
@@ -62,8 +63,8 @@ def run(args):
         command = [os.environ.get("SHELL") or "/bin/sh"]
     _profile.apply_region(args)
     refuse_nesting(aws_config.resolve_profile_name(args.profile), args.allow_nested)
-    options = options_module.from_args(args)
-    entry = get_entry(options)  # fails before anything starts when there are no credentials
+    # fails before anything starts when there are no credentials
+    options, entry = _profile.resolve_any(args, session=not args.no_session)
     env = child_environment(os.environ, options.profile)
     if not args.server:
         env.update(environment_variables(entry["credentials"], _profile.region(options)))

@@ -18,6 +18,7 @@ def add_arguments(parser):
         help="env (default: export NAME='value', read by bash, zsh and fish), env-no-export, "
              "fish, powershell, windows-cmd, dotenv, or json (the credential_process output)",
     )
+    _profile.add_session_flag(parser)
     _profile.add_positional(parser)
     _profile.add_region(parser)
     _profile.add_arguments(parser)
@@ -26,7 +27,7 @@ def add_arguments(parser):
 def run(args):
     _profile.take_positional(args)
     _profile.apply_region(args)
-    options, entry = _profile.resolve(args)
+    options, entry = _profile.resolve_any(args, session=not args.no_session)
     text = render(args.format, entry["credentials"], _profile.region(options))
     sys.stdout.write(text)
     sys.stdout.flush()

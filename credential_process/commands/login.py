@@ -18,7 +18,7 @@ import re
 import sys
 
 from credential_process.stderr import notice
-from credential_process import aws_config
+from credential_process import any_profile, aws_config
 from credential_process import federation
 from credential_process import options as options_module
 from credential_process.commands import _profile
@@ -57,7 +57,8 @@ def run(args):
     if os.environ.get(federation.ENDPOINT_VARIABLE):
         notice(f"warning: {federation.ENDPOINT_VARIABLE} is set: the credentials go to "
              f"{os.environ[federation.ENDPOINT_VARIABLE].split('?')[0]} (a testing aid)")
-    options = options_module.from_args(args)
+    # Any profile the SDKs can resolve; long-term keys are asked for a federated user's session.
+    options = any_profile.options_for(args, session=True)
     region = options.region
     federation_url = federation.endpoint(region)  # a bad override fails before any STS call
     destination = federation.console_url(region, args.service, args.destination)
@@ -145,20 +146,7 @@ def base_is_long_term(options):
 
 def botocore_gives_keys(name, section):
     """True when botocore resolves the profile to long-term keys, by its own provider order."""
-    if any(section.get(key) for key in ("role_arn", "web_identity_token_file", "sso_session",
-                                        "sso_start_url")):
-        return False
-    try:
-        stored = aws_config.read_ini(aws_config.credentials_path())
-    except ConfigError:
-        stored = None
-    if stored is not None and stored.has_section(name):
-        keys = dict(stored.items(name))
-        if keys.get("aws_access_key_id"):
-            return not keys.get("aws_session_token")
-    if section.get("login_session") or section.get("credential_process"):
-        return False
-    return bool(section.get("aws_access_key_id")) and not section.get("aws_session_token")
+    return any_profile.gives_long_term_keys(section, any_profile.credentials_section(name))
 
 
 def open_browser(url):
