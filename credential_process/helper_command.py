@@ -254,21 +254,17 @@ def _signal_group(group, number):
     return True
 
 
-class _Reader:
-    """At most MAX_OUTPUT_BYTES of the helper's stdout, read by a daemon thread,
-    so that neither a silent helper (the time bound) nor an endless one (the
-    size bound: memory stays bounded) can hold the caller.
+class _PipeReader:
+    """Reads a helper's pipe in a daemon thread until its end, handing each
+    chunk to ``_take`` (which returns False to stop reading).
 
     Raw reads on the descriptor, and the pipe closed by this thread alone: a
     buffered file object closed from another thread waits for the read in
     progress, which is how a 60 s limit once became 130 s."""
 
-    def __init__(self, pipe):
+    def __init__(self, pipe, name):
         self._pipe = pipe  # kept referenced: its descriptor must not be closed under the thread
-        self._chunks = []
-        self._received = 0
-        self.overflow = False
-        self._thread = threading.Thread(target=self._read, name="helper-output", daemon=True)
+        self._thread = threading.Thread(target=self._read, name=name, daemon=True)
         self._thread.start()
 
     def _read(self):
@@ -276,60 +272,62 @@ class _Reader:
         try:
             while True:
                 chunk = os.read(descriptor, 65536)
-                if not chunk:
-                    return
-                self._chunks.append(chunk)
-                self._received += len(chunk)
-                if self._received > MAX_OUTPUT_BYTES:
-                    self.overflow = True
+                if not chunk or not self._take(chunk):
                     return
         except OSError:
             return
         finally:
             self._pipe.close()
 
+    def _take(self, chunk):
+        raise NotImplementedError
+
     def join(self, seconds):
         self._thread.join(seconds)
+
+
+class _Reader(_PipeReader):
+    """At most MAX_OUTPUT_BYTES of the helper's stdout, so that neither a
+    silent helper (the time bound) nor an endless one (the size bound: memory
+    stays bounded) can hold the caller."""
+
+    def __init__(self, pipe):
+        self._chunks = []
+        self._received = 0
+        self.overflow = False
+        super().__init__(pipe, "helper-output")
+
+    def _take(self, chunk):
+        self._chunks.append(chunk)
+        self._received += len(chunk)
+        self.overflow = self._received > MAX_OUTPUT_BYTES
+        return not self.overflow
 
     def output(self):
         return b"".join(list(self._chunks))
 
 
-class _StderrTail:
+class _StderrTail(_PipeReader):
     """A helper's stderr, copied to the terminal (when there is one) as it
     comes, of which only the last STDERR_TAIL_BYTES are kept: its last line
     is what our one-line message quotes."""
 
     def __init__(self, pipe, terminal_writer):
-        self._pipe = pipe
         self._terminal = terminal_writer
         self._tail = b""
-        self._thread = threading.Thread(target=self._read, name="helper-stderr", daemon=True)
-        self._thread.start()
+        super().__init__(pipe, "helper-stderr")
 
-    def _read(self):
-        descriptor = self._pipe.fileno()
-        try:
-            while True:
-                chunk = os.read(descriptor, 65536)
-                if not chunk:
-                    return
-                self._tail = (self._tail + chunk)[-STDERR_TAIL_BYTES:]
-                if self._terminal is not None:
-                    try:
-                        # As bytes: a character split between two reads reaches the terminal whole.
-                        self._terminal.flush()
-                        self._terminal.buffer.write(chunk)
-                        self._terminal.buffer.flush()
-                    except (OSError, ValueError):  # the terminal went away (or was closed)
-                        self._terminal = None
-        except OSError:
-            return
-        finally:
-            self._pipe.close()
-
-    def join(self, seconds):
-        self._thread.join(seconds)
+    def _take(self, chunk):
+        self._tail = (self._tail + chunk)[-STDERR_TAIL_BYTES:]
+        if self._terminal is not None:
+            try:
+                # As bytes: a character split between two reads reaches the terminal whole.
+                self._terminal.flush()
+                self._terminal.buffer.write(chunk)
+                self._terminal.buffer.flush()
+            except (OSError, ValueError):  # the terminal went away (or was closed)
+                self._terminal = None
+        return True
 
     def last_line(self):
         """The last line with something on it, printable, at most 200 characters."""
