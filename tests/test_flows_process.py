@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from support.terminal import answer_on_terminal
 from support.tools import TOOL
 
 KEY_ID = "ASIAPROCESSEXAMPLE01"
@@ -220,37 +221,14 @@ def test_process_profile_is_the_base_of_a_role(home, aws_world, sts_proxy, tmp_p
 def test_on_a_terminal_the_command_talks_to_the_person(home, idp):
     """stdin is the terminal and stderr is copied to it as it comes (a prompt
     without a newline included), while its last line is still kept for errors."""
-    import pty
-    import select
-
     idp.path.write_text(
         "#!/bin/sh\n"
         "printf 'Password: ' >&2\n"
         "read answer\n"
         f"[ \"$answer\" = hunter2 ] || {{ echo 'wrong password' >&2; exit 4; }}\n"
         f"cat '{idp.answer_file}'\n")
-    pid, master = pty.fork()
-    if pid == 0:
-        os.execve(TOOL, [TOOL, "--profile", "idp"], home.env)
-    seen, deadline = b"", time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            if b"Password: " in seen and b"hunter2" not in seen:
-                os.write(master, b"hunter2\r")
-                seen += b"(hunter2 sent)"
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(master)
-    assert os.waitstatus_to_exitcode(status) == 0, seen
+    status, seen = answer_on_terminal([TOOL, "--profile", "idp"], home.env, b"Password: ", b"hunter2")
+    assert status == 0, seen
     assert b"Password: " in seen and KEY_ID.encode() in seen
 
 
