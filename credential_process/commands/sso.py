@@ -24,22 +24,31 @@ def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     login = actions.add_parser("login", help="sign in (one sign-in even when many processes ask)")
     login.add_argument("--sso-session", required=True, metavar="NAME", help="the [sso-session NAME] section")
+    _token_store_argument(login)
     login.add_argument("--use-device-code", action="store_true",
                        help="show a code to approve from any browser, instead of opening one here")
     # A sign-in started by a credential_process call, detached from it (sso/signin.py).
     login.add_argument("--for-caller", action="store_true", help=argparse.SUPPRESS)
     logout = actions.add_parser("logout", help="end the sign-in at the portal and remove the token")
     logout.add_argument("--sso-session", required=True, metavar="NAME")
+    _token_store_argument(logout)
     profiles = actions.add_parser("profiles", help="every account and role the sign-in reaches")
     profiles.add_argument("--sso-session", required=True, metavar="NAME")
+    _token_store_argument(profiles)
     profiles.add_argument("--write", action="store_true",
                           help="add a profile <account-name>.<role> for each to the config (after a backup)")
+
+
+def _token_store_argument(parser):
+    # What credential_process_sso_token_store says for the profiles using this sso-session.
+    parser.add_argument("--token-store", choices=("file", "keyring"), default="file",
+                        help="where the sign-in token is kept: the AWS CLI's file (default) or the OS keyring")
 
 
 def run(args):
     from credential_process.sso import session_config
 
-    session = session_config.load(args.sso_session)
+    session = session_config.load(args.sso_session, token_store=args.token_store)
     return {"login": _login, "logout": _logout, "profiles": _profiles}[args.action](session, args)
 
 
