@@ -95,3 +95,10 @@ def test_an_unknown_token_store_is_a_config_error(kworld):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "sso_token_store" in lines[0] and "Traceback" not in result.stderr
     assert kworld.browser_opens() == 0 and kworld.stored() is None
+
+
+def test_headless_without_a_token_names_the_keyring_login_command(kworld):
+    result = kworld.run(["--profile", "dev"])
+    assert result.returncode == 3
+    assert f"credential-process sso login --sso-session {kworld.session} --token-store keyring" in result.stderr
+    assert kworld.stored() is None and kworld.sso_cache_files() == []

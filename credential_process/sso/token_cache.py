@@ -46,11 +46,6 @@ def load(session):
         token = json.loads(data)
     except (OSError, ValueError):
         return None
-    return usable(token)
-
-
-def usable(token):
-    """The token when it looks like one, else None."""
     if not isinstance(token, dict) or not isinstance(token.get("accessToken"), str):
         return None
     return token

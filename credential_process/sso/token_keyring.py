@@ -17,8 +17,6 @@ SERVICE = "credential-process-sso"
 
 def load(session):
     """The token dict, or None when there is none or it is unreadable."""
-    from credential_process.sso import token_cache
-
     secret = backend.get(SERVICE, session.name)
     if secret is None:
         return None
@@ -26,7 +24,9 @@ def load(session):
         token = json.loads(secret)
     except ValueError:
         return None
-    return token_cache.usable(token)
+    if not isinstance(token, dict) or not isinstance(token.get("accessToken"), str):
+        return None
+    return token
 
 
 def save(session, token):
