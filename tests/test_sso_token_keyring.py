@@ -7,6 +7,7 @@ there."""
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -102,3 +103,22 @@ def test_headless_without_a_token_names_the_keyring_login_command(kworld):
     assert result.returncode == 3
     assert f"credential-process sso login --sso-session {kworld.session} --token-store keyring" in result.stderr
     assert kworld.stored() is None and kworld.sso_cache_files() == []
+
+
+def test_invalid_grant_reads_the_keyring_item_again_before_asking_anyone(kworld):
+    """Another process of ours renewed the token between our read and our
+    CreateToken: ours gets invalid_grant, the item read again is good: exit 0."""
+    credentials(kworld.run(["--profile", "dev"], env=kworld.with_browser()))
+    token = kworld.stored()
+    token["expiresAt"] = "2020-01-01T00:00:00Z"
+    kworld.store(token)
+
+    def another_process_refreshes_first(standin, body):
+        answer = standin.rotate(body["refreshToken"])
+        kworld.store(dict(token, accessToken=answer["accessToken"], refreshToken=answer["refreshToken"],
+                          expiresAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))))
+
+    kworld.standin.on_refresh = another_process_refreshes_first
+    credentials(kworld.run(["--profile", "readonly"]))  # headless: a sign-in would be exit 3
+    assert kworld.standin.grants == ["authorization_code", "refresh_token", "refresh_token (another tool)"]
+    assert kworld.sso_cache_files() == []
