@@ -80,9 +80,12 @@ def test_an_expired_access_token_is_renewed_with_the_refresh_token_from_the_keyr
     assert kworld.sso_cache_files() == []
 
 
-def test_logout_removes_the_keyring_item(kworld):
+@pytest.mark.parametrize("flag", [["--token-store", "keyring"], []], ids=["flag", "from-the-profiles"])
+def test_logout_removes_the_keyring_item(kworld, flag):
+    """Without --token-store, the sso command keeps the token where the
+    profiles using the sso-session say (credential_process_sso_token_store)."""
     credentials(kworld.run(["--profile", "dev"], env=kworld.with_browser()))
-    result = kworld.run(["sso", "logout", "--sso-session", kworld.session, "--token-store", "keyring"])
+    result = kworld.run(["sso", "logout", "--sso-session", kworld.session, *flag])
     assert result.returncode == 0, result.stderr
     assert kworld.standin.count("Logout") == 1
     assert kworld.stored() is None
