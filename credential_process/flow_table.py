@@ -71,7 +71,7 @@ FLOWS = (
     # decides the session's length (duration_seconds is not asked).
     Flow("sso", "sso",
          markers=("sso_session",),
-         keys=("sso_session", "sso_account_id", "sso_role_name"),
+         keys=("sso_session", "sso_account_id", "sso_role_name", "sso_token_store"),
          required=(("sso_session",), ("sso_account_id",), ("sso_role_name",)),
          default_duration=3600, max_duration=43200, needs_base=False, assumed_role=True,
          unattended_check="can_refresh_unattended"),

@@ -195,6 +195,10 @@ SPECS = (
          "the [sso-session NAME] section to sign in with (IAM Identity Center)"),
     Spec("sso_account_id", _account_id, None, "the AWS account of the IAM Identity Center role"),
     Spec("sso_role_name", _name(1, 64), None, "the IAM Identity Center role (permission set) name"),
+    # No default here: a flow-specific key with a value would count as set for every flow.
+    Spec("sso_token_store", _choice("file", "keyring"), None,
+         "where the sign-in token is kept: file (default; the AWS CLI's, shared with it) or keyring "
+         "(not shared)", affects_answer=False),
     # Another tool's credential_process (flows/process.py)
     Spec("command", _text, None,
          "a shell command that prints credential_process JSON (another tool's credential_process)"),

@@ -10,7 +10,7 @@ from credential_process.stderr import notice
 from credential_process import aws_config
 from credential_process import inifile
 from credential_process.commands import own_command
-from credential_process.errors import AwsError, NeedsPersonError
+from credential_process.errors import AwsError, ConfigError, NeedsPersonError
 
 DESCRIPTION = (
     "IAM Identity Center: 'sso login' signs in (browser with PKCE, or --use-device-code) and keeps "
@@ -24,22 +24,48 @@ def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     login = actions.add_parser("login", help="sign in (one sign-in even when many processes ask)")
     login.add_argument("--sso-session", required=True, metavar="NAME", help="the [sso-session NAME] section")
+    _token_store_argument(login)
     login.add_argument("--use-device-code", action="store_true",
                        help="show a code to approve from any browser, instead of opening one here")
     # A sign-in started by a credential_process call, detached from it (sso/signin.py).
     login.add_argument("--for-caller", action="store_true", help=argparse.SUPPRESS)
     logout = actions.add_parser("logout", help="end the sign-in at the portal and remove the token")
     logout.add_argument("--sso-session", required=True, metavar="NAME")
+    _token_store_argument(logout)
     profiles = actions.add_parser("profiles", help="every account and role the sign-in reaches")
     profiles.add_argument("--sso-session", required=True, metavar="NAME")
+    _token_store_argument(profiles)
     profiles.add_argument("--write", action="store_true",
                           help="add a profile <account-name>.<role> for each to the config (after a backup)")
+
+
+def _token_store_argument(parser):
+    parser.add_argument("--token-store", choices=("file", "keyring"), default=None,
+                        help="where the sign-in token is kept: the AWS CLI's file or the OS keyring "
+                             "(default: what credential_process_sso_token_store says in the profiles "
+                             "using this sso-session, else the file)")
+
+
+def token_store_of(session_name):
+    """The token store the profiles using ``session_name`` name; "file" when none names one.
+    Profiles that disagree are a configuration error: which sign-in would be meant?"""
+    from credential_process.options import PREFIX
+
+    profiles = aws_config.profile_sections(aws_config.read_ini(aws_config.config_path()))
+    stores = {(section.get(PREFIX + "sso_token_store") or "file").strip()
+              for section in profiles.values()
+              if (section.get(PREFIX + "sso_session") or "").strip() == session_name}
+    if len(stores) > 1:
+        raise ConfigError(f"the profiles using sso-session {session_name!r} keep its token in "
+                          f"{' and '.join(sorted(stores))}: make them agree, or pass --token-store")
+    return stores.pop() if stores else "file"
 
 
 def run(args):
     from credential_process.sso import session_config
 
-    session = session_config.load(args.sso_session)
+    store = args.token_store or token_store_of(args.sso_session)
+    session = session_config.load(args.sso_session, token_store=store)
     return {"login": _login, "logout": _logout, "profiles": _profiles}[args.action](session, args)
 
 

@@ -14,7 +14,7 @@ from credential_process.sso import oidc, session_config, tokens
 
 
 def fetch(options, base):
-    session = session_config.load(options.sso_session, options.config_path)
+    session = session_config.load(options.sso_session, options.config_path, options.sso_token_store or "file")
     token = tokens.access_token(session, options.lock_timeout, may_sign_in=not in_background_refresh(),
                                 profile=options.profile)
     portal = oidc.portal_client(session, options.profile)
@@ -47,7 +47,7 @@ def fetch(options, base):
 
 def can_refresh_unattended(options):
     try:
-        session = session_config.load(options.sso_session, options.config_path)
+        session = session_config.load(options.sso_session, options.config_path, options.sso_token_store or "file")
     except ConfigError:
         return False
     return tokens.renewable_unattended(session)

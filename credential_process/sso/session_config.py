@@ -10,8 +10,10 @@ DEFAULT_SCOPES = ("sso:account:access",)
 
 
 class SsoSession:
-    def __init__(self, name, start_url, region, scopes):
+    def __init__(self, name, start_url, region, scopes, token_store="file"):
         self.name = name
+        # Where the token is kept (sso/token_cache.py): "file" or "keyring".
+        self.token_store = token_store
         self.start_url = start_url
         self.region = region
         # sso:account:access is what makes CreateToken hand out a refresh token,
@@ -24,10 +26,11 @@ class SsoSession:
         return hashlib.sha1(self.name.encode("utf-8")).hexdigest()
 
     def login_command(self):
-        return f"credential-process sso login --sso-session {self.name}"
+        store = " --token-store keyring" if self.token_store == "keyring" else ""
+        return f"credential-process sso login --sso-session {self.name}{store}"
 
 
-def load(name, path=None):
+def load(name, path=None, token_store="file"):
     path = path or config_path()
     parser = read_ini(path)
     section = f"sso-session {name}"
@@ -38,7 +41,8 @@ def load(name, path=None):
     if missing:
         raise ConfigError(f"[{section}] in {path} sets no {' nor '.join(missing)}")
     scopes = [scope.strip() for scope in values.get("sso_registration_scopes", "").split(",") if scope.strip()]
-    return SsoSession(name, values["sso_start_url"].strip(), values["sso_region"].strip(), scopes)
+    return SsoSession(name, values["sso_start_url"].strip(), values["sso_region"].strip(), scopes,
+                      token_store)
 
 
 def session_names(path=None):

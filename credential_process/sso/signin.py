@@ -99,7 +99,7 @@ def start_detached(session):
     lock (or found another sign-in holding it), so no second one can start."""
     terminal = helper_command.open_terminal()
     argv = [sys.executable, "-m", "credential_process", "sso", "login",
-            "--sso-session", session.name, "--for-caller"]
+            "--sso-session", session.name, "--token-store", session.token_store, "--for-caller"]
     detach = {"start_new_session": True}
     if os.name == "nt":
         detach = {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}

@@ -1,10 +1,17 @@
-"""The sign-in token file the AWS CLI and every SDK's ``sso_session`` profiles
-share: ``~/.aws/sso/cache/<sha1 hex of the sso-session name>.json`` with the
-fields botocore's SSOTokenLoader and SSOTokenProvider read and write.
+"""Where the sign-in token of an sso-session is kept: load, save, delete.
 
+Two stores behind these three calls, chosen by ``session.token_store``
+(``credential_process_sso_token_store``):
+
+``file`` (the default): the file the AWS CLI and every SDK's ``sso_session``
+profiles share, ``~/.aws/sso/cache/<sha1 hex of the sso-session name>.json``,
+with the fields botocore's SSOTokenLoader and SSOTokenProvider read and write.
 It holds secrets (the access and refresh tokens, the client secret) outside
 our own store: that is the price of sharing the sign-in with the AWS CLI, and
 the reason it is written atomically, mode 0600, in a folder only we can write.
+
+``keyring``: the same record as one OS keyring item (sso/token_keyring.py),
+never written to a file; the AWS CLI and the SDKs no longer see the sign-in.
 """
 
 import datetime
@@ -29,6 +36,10 @@ def path(session):
 
 def load(session):
     """The token dict, or None when there is none or it is unreadable."""
+    if _in_keyring(session):
+        from credential_process.sso import token_keyring
+
+        return token_keyring.load(session)
     try:
         with open(path(session), "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -41,6 +52,10 @@ def load(session):
 
 
 def save(session, token):
+    if _in_keyring(session):
+        from credential_process.sso import token_keyring
+
+        return token_keyring.save(session, token)
     where = folder()
     try:
         ensure_private_folder(where)
@@ -50,11 +65,20 @@ def save(session, token):
 
 
 def delete(session):
+    """Remove the token; True when there was one."""
+    if _in_keyring(session):
+        from credential_process.sso import token_keyring
+
+        return token_keyring.delete(session)
     try:
         os.unlink(path(session))
         return True
     except FileNotFoundError:
         return False
+
+
+def _in_keyring(session):
+    return getattr(session, "token_store", "file") == "keyring"
 
 
 def timestamp(epoch):
