@@ -6,7 +6,6 @@ import signal
 import subprocess
 
 from credential_process import aws_config
-from credential_process import options as options_module
 from credential_process.commands import _profile
 from credential_process.errors import ConfigError
 from credential_process.markers import CHAIN_VARIABLE
