@@ -35,7 +35,7 @@ def load(name, flags=None, session=False):
     section = profiles.get(name, {})
     # A flag with a config key makes the profile ours, as for the default command;
     # a flag-only one (--mfa-code) does not.
-    if is_ours(section) or any(not options_module.SPECS_BY_NAME[key].flag_only for key in given):
+    if options_module.has_our_keys(section) or any(not options_module.SPECS_BY_NAME[key].flag_only for key in given):
         return options_module.load(name, given, profiles)
     stored = credentials_section(name)
     if name not in profiles and stored is None:
@@ -53,10 +53,6 @@ def load(name, flags=None, session=False):
     # (cache/base_inputs.py) for entries made over it (an EKS token).
     values.update(flow=flow_table.BOTOCORE.name, source_profile=name)
     return options_module.Options(name, path, section, values)
-
-
-def is_ours(section):
-    return any(key.startswith(options_module.PREFIX) for key in section)
 
 
 def gives_long_term_keys(section, stored=None):

@@ -253,6 +253,11 @@ class Options:
 
 
 
+def has_our_keys(section):
+    """True when a profile's section sets any credential_process_* key."""
+    return any(key.startswith(PREFIX) for key in section or {})
+
+
 def from_args(args):
     """Options for the profile named on the command line, its flags over the file's keys."""
     flags = {spec.name: getattr(args, "opt_" + spec.name, None) for spec in SPECS}
@@ -282,7 +287,7 @@ def load(name, flags=None, profiles=None):
         raise ConfigError(f"profile {name!r} is not in {path}")
     section = profiles.get(name, {})
     keyed_flags = [key for key in given if not SPECS_BY_NAME[key].flag_only]
-    if not keyed_flags and not any(key.startswith(PREFIX) for key in section):
+    if not keyed_flags and not has_our_keys(section):
         raise ConfigError(
             f"profile {name!r} sets no {PREFIX}role_arn nor any other {PREFIX}* key: this tool "
             f"does not read botocore's own keys (role_arn, source_profile, ...); prefix them with {PREFIX} "

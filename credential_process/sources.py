@@ -32,7 +32,7 @@ def check_source_chain(profiles, options):
     current, section = options.profile, options.section
     following = options.source_profile
     while following:
-        if following == current and ("aws_access_key_id" in section or not _has_own_keys(section)):
+        if following == current and ("aws_access_key_id" in section or not options_module.has_our_keys(section)):
             # botocore's "source_profile = itself": the profile's own static keys (also
             # any_profile.py's GetSessionToken over a botocore profile's keys).
             return
@@ -41,10 +41,6 @@ def check_source_chain(profiles, options):
         walked.append(following)
         current, section = following, profiles.get(following, {})
         following = section.get(options_module.PREFIX + "source_profile") or section.get("source_profile")
-
-
-def _has_own_keys(section):
-    return any(key.startswith(options_module.PREFIX) for key in section)
 
 
 def base_credentials(options, chain, resolve_profile):
@@ -81,7 +77,7 @@ def _served_by_this_tool(profiles, name):
     section = profiles.get(name)
     command = (section or {}).get("credential_process")
     if not command:
-        if any(key.startswith(options_module.PREFIX) for key in section or {}):
+        if options_module.has_our_keys(section):
             return options_module.load(name, profiles=profiles)
         return None
     try:

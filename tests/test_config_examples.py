@@ -13,7 +13,7 @@ EXAMPLES = sorted((Path(__file__).parent.parent / "config-examples").glob("*.ini
 def served_profiles(path):
     profiles = aws_config.profile_sections(aws_config.read_ini(str(path)))
     return [name for name, section in profiles.items()
-            if "credential_process" in section and any_profile.is_ours(section)]
+            if "credential_process" in section and options.has_our_keys(section)]
 
 
 # Examples of profiles botocore resolves by itself, for the commands a person runs.

@@ -71,7 +71,7 @@ def run(args):
 
 def uses_a_process(section):
     """Profiles with a credential_process line (this tool's or another's) or our keys."""
-    return "credential_process" in section or any(key.startswith(PREFIX) for key in section)
+    return "credential_process" in section or options_module.has_our_keys(section)
 
 
 def check_profile(profile):
@@ -140,7 +140,7 @@ def _served_profile(profile, line):
     served = _our_command_for(line)
     if served is None:
         return
-    own_keys = any(key.startswith(PREFIX) for key in profile.section)
+    own_keys = options_module.has_our_keys(profile.section)
     if served != profile.name and own_keys:
         yield Finding(
             _where(profile),
@@ -150,7 +150,7 @@ def _served_profile(profile, line):
             f"end the line with --profile {profile.name} ({TOOL_NAME} configure --profile "
             f"{profile.name} writes it), or remove the keys if {profile.name!r} is meant as an alias",
         )
-    elif served != profile.name and not any(key.startswith(PREFIX) for key in profile.profiles.get(served, {})):
+    elif served != profile.name and not options_module.has_our_keys(profile.profiles.get(served)):
         where = "is not in" if served not in profile.profiles else "sets no {PREFIX}* key in"
         yield Finding(
             _where(profile),
@@ -180,7 +180,7 @@ def _this_tool_without_keys(profile):
         served = words[words.index("--profile", 1) + 1]
     if served != profile.name:
         return  # an alias: it serves another profile
-    if any(key.startswith(PREFIX) for key in profile.section) or any(
+    if options_module.has_our_keys(profile.section) or any(
             word.startswith("--") and word != "--profile" and not word.startswith("--profile=")
             for word in words[1:]):
         return
@@ -206,7 +206,7 @@ def _key_values(profile):
         except ConfigError as error:
             bad = True
             yield Finding(_where(profile), str(error), _value_fix(spec))
-    if bad or not any(key.startswith(PREFIX) for key in profile.section):
+    if bad or not options_module.has_our_keys(profile.section):
         return
     try:
         profile.options = options_module.load(profile.name, profiles=profile.profiles)
@@ -251,7 +251,7 @@ def _expired_sign_in(profile, source):
     from credential_process.commands.profiles import sso_state
 
     section = profile.profiles.get(source, {})
-    if any(key.startswith(PREFIX) for key in section):
+    if options_module.has_our_keys(section):
         return
     if section.get("login_session") and not _login_token_exists(section["login_session"]):
         yield Finding(
@@ -418,7 +418,7 @@ def _is_role_session(profile, name):
     section = profile.profiles.get(name, {})
     if any(key in section for key in ROLE_SESSION_KEYS):
         return True
-    if not any(key.startswith(PREFIX) for key in section):
+    if not options_module.has_our_keys(section):
         return False
     try:
         return options_module.load(name, profiles=profile.profiles).flow in ASSUMED_ROLE_FLOWS

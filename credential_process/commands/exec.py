@@ -11,6 +11,7 @@ from credential_process.errors import ConfigError
 from credential_process.markers import CHAIN_VARIABLE
 from credential_process.output import container_json, environment_variables
 from credential_process.resolver import get_entry
+from credential_process.dependents import CREDENTIAL_KEYS
 from credential_process.stderr import notice, warn
 
 DESCRIPTION = (
@@ -32,11 +33,6 @@ COMPETING_VARIABLES = (
     "AWS_CREDENTIAL_EXPIRATION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-)
-# Keys that give the default profile credentials of its own.
-DEFAULT_PROFILE_SOURCES = (
-    "aws_access_key_id", "credential_process", "role_arn", "web_identity_token_file",
-    "sso_session", "sso_start_url",
 )
 FORWARDED_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -125,7 +121,7 @@ def warn_about_default_profile():
             section = aws_config.profile_sections(aws_config.read_ini(path)).get("default", {})
         except ConfigError:
             continue
-        found = [key for key in DEFAULT_PROFILE_SOURCES if section.get(key)]
+        found = [key for key in CREDENTIAL_KEYS if section.get(key)]  # the default profile's own
         if found:
             warn(f"[default] in {path} sets {', '.join(found)}: the child's "
                  "SDK will use those credentials, not the endpoint of exec --server")

@@ -135,7 +135,7 @@ def base_is_long_term(options):
         return False  # Environment: unknown; instance or container metadata: a role session
     profiles = aws_config.profile_sections(aws_config.read_ini(options.config_path))
     section = profiles.get(options.source_profile, {})
-    if any(key.startswith(options_module.PREFIX) for key in section):
+    if options_module.has_our_keys(section):
         try:
             source = options_module.load(options.source_profile, profiles=profiles)
         except ConfigError:

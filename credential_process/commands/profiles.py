@@ -73,7 +73,7 @@ def describe(name, config, stored, sessions):
     row = {"name": name, "provider": "botocore", "flow": None, "source_kind": None, "source": None,
            "region": section.get("region"), "mfa_serial": section.get("mfa_serial"),
            "session": None, "session_expires": None, "error": None}
-    if any(key.startswith(options_module.PREFIX) for key in section):
+    if options_module.has_our_keys(section):
         row["provider"] = TOOL_NAME
         try:
             options = options_module.load(name, profiles=config)
